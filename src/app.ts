@@ -1,0 +1,48 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import type { Env } from "./env";
+import { introspectionEndpoint } from "./http/introspect";
+import { registration } from "./http/register";
+import { errorResponse } from "./http/respond";
+import { tokenEndpoint } from "./http/token";
+import { OAuthError, invalidRequest, notFound } from "./oauth/errors";
+
+const MAX_BODY_BYTES = 64 * 1024;
+const REGISTER_PATH = "/api/identity/oauth2/dcr/v1.1/register";
+
+/** The Worker's HTTP surface: routes only; each endpoint's module holds its HTTP shape. */
+export function createApp(): Hono<{ Bindings: Env }> {
+  const app = new Hono<{ Bindings: Env }>();
+
+  app.use(
+    "*",
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw invalidRequest("the request body is larger than 64 KiB", 413);
+      },
+    }),
+  );
+
+  app.post("/oauth2/token", tokenEndpoint);
+  app.post("/oauth2/introspect", introspectionEndpoint);
+  app.route(REGISTER_PATH, registration);
+
+  allowOnly(app, "/oauth2/token", ["POST"]);
+  allowOnly(app, "/oauth2/introspect", ["POST"]);
+  allowOnly(app, REGISTER_PATH, ["POST"]);
+  allowOnly(app, `${REGISTER_PATH}/:clientId`, ["GET", "DELETE"]);
+
+  app.notFound(() => errorResponse(notFound("no such endpoint")));
+  app.onError((error) => errorResponse(error));
+  return app;
+}
+
+/** Any other method on a known path is 405 with an Allow header, not 404. */
+function allowOnly(app: Hono<{ Bindings: Env }>, path: string, methods: string[]): void {
+  app.all(path, () => {
+    throw new OAuthError("invalid_request", `use ${methods.join(" or ")} on this endpoint`, 405, {
+      Allow: methods.join(", "),
+    });
+  });
+}

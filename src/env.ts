@@ -1,0 +1,19 @@
+import type { GrantObject } from "./grant/grant-object";
+import type { RegistryObject } from "./registry/registry-object";
+
+/** Bindings and variables of the Worker, as declared in wrangler.toml (and secrets). */
+export interface Env {
+  GRANTS: DurableObjectNamespace<GrantObject>;
+  REGISTRY: DurableObjectNamespace<RegistryObject>;
+  TOKEN_STATUS: KVNamespace;
+  REGISTRY_CACHE: KVNamespace;
+  RENEW_TOKEN_PER_REQUEST?: string;
+  RENEW_REFRESH_TOKEN_FOR_REFRESH_GRANT?: string;
+  ACCESS_TOKEN_LIFETIME?: string;
+  REFRESH_TOKEN_LIFETIME?: string;
+  ACCESS_TOKEN_FORMAT?: string;
+  INTROSPECTION_CONSISTENCY?: string;
+  ISSUER?: string;
+  ADMIN_USERNAME?: string;
+  ADMIN_PASSWORD?: string;
+}

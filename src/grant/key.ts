@@ -1,0 +1,16 @@
+/**
+ * SPEC §5.1: tokens are issued per (client_id, user, scopes). The user is the authenticated
+ * username for the password grant and empty for client_credentials; `scope` is already
+ * normalised (split on spaces, de-duplicated, sorted), so `b a` and `a b a` are one key.
+ * The grant type is deliberately not part of the key (as in WSO2).
+ */
+export interface GrantKey {
+  clientId: string;
+  username: string;
+  scope: string;
+}
+
+/** The Durable Object name of a key: one object per key, found with getByName(). */
+export function grantObjectName(key: GrantKey): string {
+  return JSON.stringify(["grant/v1", key.clientId, key.username, key.scope]);
+}

@@ -1,0 +1,36 @@
+import { OUTBOX_SCHEMA } from "../store/outbox";
+
+/**
+ * SQLite schema of a grant object (one object per key, so client, user and scope live in `meta`
+ * once, not in every row). Only live tokens have rows: a superseded or revoked token's row is
+ * deleted in the transaction that supersedes it, and its KV revocation record goes to the outbox.
+ */
+export const GRANT_SCHEMA_VERSION = 1;
+
+const STATEMENTS = [
+  `CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS access_tokens (
+     id TEXT PRIMARY KEY,
+     hash TEXT NOT NULL UNIQUE,
+     refresh_id TEXT,
+     grant_type TEXT NOT NULL,
+     issued_at INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL
+   )`,
+  `CREATE TABLE IF NOT EXISTS refresh_tokens (
+     id TEXT PRIMARY KEY,
+     hash TEXT NOT NULL UNIQUE,
+     issued_at INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL
+   )`,
+  OUTBOX_SCHEMA,
+];
+
+/** Creates or upgrades the schema; runs in the constructor under blockConcurrencyWhile. */
+export function migrateGrantSchema(sql: SqlStorage): void {
+  for (const statement of STATEMENTS) sql.exec(statement);
+  sql.exec(
+    "INSERT OR IGNORE INTO meta (name, value) VALUES ('schema_version', ?)",
+    String(GRANT_SCHEMA_VERSION),
+  );
+}

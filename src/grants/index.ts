@@ -1,0 +1,12 @@
+import { clientCredentialsGrant } from "./client-credentials";
+import type { GrantHandler } from "./grant-handler";
+import { passwordGrant } from "./password";
+
+/** The grant types this server implements; registration only accepts these. */
+const handlers: readonly GrantHandler[] = [passwordGrant, clientCredentialsGrant];
+
+export const SUPPORTED_GRANT_TYPES: readonly string[] = handlers.map((handler) => handler.grantType);
+
+export function grantHandler(grantType: string): GrantHandler | undefined {
+  return handlers.find((handler) => handler.grantType === grantType);
+}

@@ -1,0 +1,37 @@
+/** The user-id and password of an HTTP Basic Authorization header (RFC 7617), or why not. */
+export type BasicCredentials = { username: string; password: string };
+
+export type BasicParse =
+  | { kind: "absent" }
+  | { kind: "malformed"; reason: string }
+  | { kind: "basic"; credentials: BasicCredentials };
+
+export function parseBasic(header: string | undefined): BasicParse {
+  if (header === undefined) return { kind: "absent" };
+  const match = /^Basic[ ]+([A-Za-z0-9+/]+={0,2})[ ]*$/i.exec(header);
+  if (!match) return { kind: "malformed", reason: "Authorization header is not HTTP Basic" };
+  let decoded: string;
+  try {
+    const binary = atob(match[1]!);
+    decoded = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)));
+  } catch {
+    return { kind: "malformed", reason: "Basic credentials are not valid base64 of UTF-8" };
+  }
+  const colon = decoded.indexOf(":");
+  if (colon === -1) return { kind: "malformed", reason: "Basic credentials have no colon" };
+  const username = decoded.slice(0, colon);
+  const password = decoded.slice(colon + 1);
+  if (username === "" || password === "") {
+    return { kind: "malformed", reason: "Basic credentials have an empty user-id or password" };
+  }
+  return { kind: "basic", credentials: { username, password } };
+}
+
+/** RFC 6749 §2.3.1: client_id and client_secret are form-urlencoded before Basic encoding. */
+export function formDecode(value: string): string | null {
+  try {
+    return decodeURIComponent(value.replace(/\+/g, " "));
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,55 @@
+import type { Env } from "../env";
+import type { FormParams } from "../http/form";
+import { isVisibleAscii } from "../http/form";
+import type { ClientRecord } from "../registry/client";
+import { findClient } from "../store/client-cache";
+import { constantTimeEqual, sha256 } from "../tokens/hash";
+import { formDecode, parseBasic } from "./basic";
+import { invalidClient, invalidRequest } from "./errors";
+
+export type ClientAuthMethod = "client_secret_basic" | "client_secret_post";
+
+export interface ClientCredentials {
+  clientId: string;
+  clientSecret: string;
+  method: ClientAuthMethod;
+}
+
+/**
+ * Reads the client's credentials from the Authorization header (client_secret_basic) or the body
+ * (client_secret_post). Both at once is invalid_request (RFC 6749 §2.3); none, or a malformed
+ * header, is invalid_client.
+ */
+export function readClientCredentials(authorization: string | undefined, form: FormParams): ClientCredentials {
+  const basic = parseBasic(authorization);
+  const bodyId = form.get("client_id");
+  const bodySecret = form.get("client_secret");
+  if (basic.kind !== "absent") {
+    if (bodySecret !== undefined) {
+      throw invalidRequest("the client must not use more than one authentication method");
+    }
+    if (basic.kind === "malformed") throw invalidClient(`${basic.reason}.`);
+    const clientId = formDecode(basic.credentials.username);
+    const clientSecret = formDecode(basic.credentials.password);
+    if (!clientId || !clientSecret) throw invalidClient("Basic credentials are not form-urlencoded.");
+    if (bodyId !== undefined && bodyId !== clientId) {
+      throw invalidRequest("client_id in the body differs from the authenticated client");
+    }
+    return { clientId, clientSecret, method: "client_secret_basic" };
+  }
+  if (bodyId === undefined || bodyId === "" || bodySecret === undefined || bodySecret === "") {
+    throw invalidClient("Client authentication is required (client_secret_basic or client_secret_post).");
+  }
+  return { clientId: bodyId, clientSecret: bodySecret, method: "client_secret_post" };
+}
+
+/** Verifies the credentials against the registry; any mismatch is the same invalid_client. */
+export async function authenticateClient(env: Env, credentials: ClientCredentials): Promise<ClientRecord> {
+  const { clientId, clientSecret } = credentials;
+  if (!isVisibleAscii(clientId) || !isVisibleAscii(clientSecret) || clientId.length > 256) {
+    throw invalidClient();
+  }
+  const [client, presentedHash] = await Promise.all([findClient(env, clientId), sha256(clientSecret)]);
+  if (!client || !(await constantTimeEqual(presentedHash, client.secret_hash))) throw invalidClient();
+  return client;
+}

@@ -1,0 +1,33 @@
+import { invalidScope } from "./errors";
+
+/** SPEC §5.1: no scope requested means WSO2's placeholder scope "default". */
+export const DEFAULT_SCOPE = "default";
+
+const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/; // RFC 6749 §3.3 scope-token
+
+/**
+ * Normalises a requested scope: split on spaces, de-duplicated, sorted. `b a` and `a b a` give
+ * the same list, so they are the same key and get the same token.
+ */
+export function normaliseScope(raw: string | undefined): string[] {
+  const tokens = (raw ?? "").split(" ").filter((token) => token !== "");
+  for (const token of tokens) {
+    if (!SCOPE_TOKEN.test(token)) {
+      throw invalidScope("scope values must be printable ASCII without spaces, quotes or backslashes");
+    }
+  }
+  if (tokens.length === 0) return [DEFAULT_SCOPE];
+  return [...new Set(tokens)].sort();
+}
+
+export function scopeString(scopes: readonly string[]): string {
+  return scopes.join(" ");
+}
+
+/** A client registered with a scope list may only obtain scopes from it (plus "default"). */
+export function checkClientScope(allowed: string | undefined, requested: readonly string[]): void {
+  if (allowed === undefined) return;
+  const permitted = new Set(allowed.split(" "));
+  const refused = requested.filter((scope) => scope !== DEFAULT_SCOPE && !permitted.has(scope));
+  if (refused.length > 0) throw invalidScope(`the client may not request scope "${refused[0]}"`);
+}

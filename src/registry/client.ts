@@ -1,0 +1,31 @@
+/** A registered OAuth application (confidential client), as the registry stores it. */
+export interface ClientRecord {
+  client_id: string;
+  client_name: string;
+  grant_types: string[];
+  /** Space-separated scopes the client may obtain; absent means any scope. */
+  scope?: string;
+  /** SHA-256 (base64url) of the client secret; the secret itself is shown once, at registration. */
+  secret_hash: string;
+  client_id_issued_at: number; // epoch seconds
+}
+
+/** What a client may ask for at registration (RFC 7591 §2), already validated. */
+export interface ClientMetadata {
+  client_name: string;
+  grant_types: string[];
+  scope?: string;
+}
+
+/** The RFC 7591 §3.2.1 view of a client, never with its secret hash. */
+export function clientInformation(client: ClientRecord): Record<string, unknown> {
+  return {
+    client_id: client.client_id,
+    client_id_issued_at: client.client_id_issued_at,
+    client_secret_expires_at: 0,
+    client_name: client.client_name,
+    grant_types: client.grant_types,
+    ...(client.scope ? { scope: client.scope } : {}),
+    token_endpoint_auth_method: "client_secret_basic",
+  };
+}
