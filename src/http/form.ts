@@ -16,7 +16,14 @@ export async function readForm(c: Context): Promise<FormParams> {
   if (contentType.split(";")[0]!.trim().toLowerCase() !== "application/x-www-form-urlencoded") {
     throw invalidRequest("Content-Type must be application/x-www-form-urlencoded");
   }
-  return parseForm(await c.req.text());
+  let body: string;
+  try {
+    body = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(await c.req.arrayBuffer());
+  } catch (error) {
+    if (error instanceof TypeError) throw invalidRequest("the request body is not valid UTF-8");
+    throw error;
+  }
+  return parseForm(body);
 }
 
 export function parseForm(body: string): FormParams {

@@ -7,7 +7,8 @@ export type BasicParse =
   | { kind: "basic"; credentials: BasicCredentials };
 
 export function parseBasic(header: string | undefined): BasicParse {
-  if (header === undefined) return { kind: "absent" };
+  // An empty header carries no credentials: the same as none.
+  if (header === undefined || header.trim() === "") return { kind: "absent" };
   const match = /^Basic[ ]+([A-Za-z0-9+/]+={0,2})[ ]*$/i.exec(header);
   if (!match) return { kind: "malformed", reason: "Authorization header is not HTTP Basic" };
   let decoded: string;

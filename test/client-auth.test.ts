@@ -1,0 +1,75 @@
+import { describe, expect, it } from "vitest";
+import { basic, call, form, FORM_TYPE } from "./helpers/http";
+import { passwordParams, registerClient } from "./helpers/oauth";
+
+async function tokenCall(headers: Record<string, string>, params: Record<string, string>) {
+  return call("/oauth2/token", { method: "POST", headers: { ...FORM_TYPE, ...headers }, body: form(params) });
+}
+
+describe("client authentication (RFC 6749 §2.3, SPEC §4)", () => {
+  it("accepts client_secret_basic", async () => {
+    const client = await registerClient();
+    expect((await tokenCall({ Authorization: basic(client.id, client.secret) }, passwordParams())).status).toBe(200);
+  });
+
+  it("accepts client_secret_post", async () => {
+    const client = await registerClient();
+    const response = await tokenCall({}, { ...passwordParams(), client_id: client.id, client_secret: client.secret });
+    expect(response.status).toBe(200);
+  });
+
+  it("accepts a Basic header with a matching client_id in the body", async () => {
+    const client = await registerClient();
+    const response = await tokenCall({ Authorization: basic(client.id, client.secret) }, { ...passwordParams(), client_id: client.id });
+    expect(response.status).toBe(200);
+  });
+
+  it("refuses both methods at once with invalid_request", async () => {
+    const client = await registerClient();
+    const response = await tokenCall(
+      { Authorization: basic(client.id, client.secret) },
+      { ...passwordParams(), client_id: client.id, client_secret: client.secret },
+    );
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: "invalid_request" });
+  });
+
+  it("refuses a body client_id that differs from the Basic one", async () => {
+    const client = await registerClient();
+    const response = await tokenCall({ Authorization: basic(client.id, client.secret) }, { ...passwordParams(), client_id: "other" });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: "invalid_request" });
+  });
+
+  const unauthorised: [string, (id: string, secret: string) => Record<string, string>, Record<string, string>?][] = [
+    ["no credentials at all", () => ({})],
+    ["a wrong secret (Basic)", (id) => ({ Authorization: basic(id, "wrong-secret") })],
+    ["an unknown client (Basic)", (_id, secret) => ({ Authorization: basic("no-such-client", secret) })],
+    ["a wrong secret (post)", () => ({}), { client_secret: "wrong" }],
+    ["a Basic header that is not base64", () => ({ Authorization: "Basic ***notbase64***" })],
+    ["a Basic header without a colon", () => ({ Authorization: `Basic ${btoa("nocolon")}` })],
+    ["a Basic header with an empty secret", (id) => ({ Authorization: `Basic ${btoa(`${id}:`)}` })],
+    ["a Basic header with an empty id", (_id, secret) => ({ Authorization: `Basic ${btoa(`:${secret}`)}` })],
+    ["a Bearer header", () => ({ Authorization: "Bearer abc" })],
+    ["a Basic header with bad percent-encoding", (id) => ({ Authorization: `Basic ${btoa(`${id}:%zz`)}` })],
+    ["a non-ASCII secret", (id) => ({ Authorization: basic(id, "sécret") })],
+  ];
+  for (const [name, headers, body] of unauthorised) {
+    it(`answers 401 invalid_client with WWW-Authenticate for ${name}`, async () => {
+      const client = await registerClient();
+      const params = body ? { ...passwordParams(), client_id: client.id, ...body } : passwordParams();
+      const response = await tokenCall(headers(client.id, client.secret), params);
+      expect(response.status).toBe(401);
+      expect(response.headers.get("WWW-Authenticate")).toMatch(/^Basic realm=/);
+      expect(await response.json()).toMatchObject({ error: "invalid_client", error_description: expect.any(String) });
+    });
+  }
+
+  it("decodes form-urlencoded ids and secrets in the Basic header (RFC 6749 §2.3.1)", async () => {
+    const client = await registerClient();
+    // Encode every character, as a strict client library would.
+    const encodeAll = (value: string) => Array.from(value, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, "0")}`).join("");
+    const header = `Basic ${btoa(`${encodeAll(client.id)}:${encodeAll(client.secret)}`)}`;
+    expect((await tokenCall({ Authorization: header }, passwordParams())).status).toBe(200);
+  });
+});

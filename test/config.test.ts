@@ -1,0 +1,101 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, parseConfig } from "../src/config";
+import type { Env } from "../src/env";
+import { call, FORM_TYPE, form } from "./helpers/http";
+import { bindings, passwordParams, registerClient, tokenRequest } from "./helpers/oauth";
+
+const base = { ...bindings, ADMIN_USERNAME: "admin", ADMIN_PASSWORD: "admin" } as Env;
+
+describe("configuration (SPEC §3)", () => {
+  it("uses the documented defaults when variables are unset", () => {
+    const config = parseConfig({
+      ...base,
+      RENEW_TOKEN_PER_REQUEST: undefined,
+      RENEW_REFRESH_TOKEN_FOR_REFRESH_GRANT: undefined,
+      ACCESS_TOKEN_LIFETIME: undefined,
+      REFRESH_TOKEN_LIFETIME: undefined,
+      ACCESS_TOKEN_FORMAT: undefined,
+      INTROSPECTION_CONSISTENCY: undefined,
+      ISSUER: undefined,
+    });
+    expect(config).toEqual({
+      renewTokenPerRequest: false,
+      renewRefreshTokenForRefreshGrant: true,
+      accessTokenLifetime: 3600,
+      refreshTokenLifetime: 86400,
+      accessTokenFormat: "opaque",
+      introspectionConsistency: "eventual",
+      issuer: undefined,
+      admin: { username: "admin", password: "admin" },
+    });
+  });
+
+  it("ships wrangler.toml with renewal per request on", () => {
+    expect(parseConfig(bindings).renewTokenPerRequest).toBe(true);
+  });
+
+  it("parses explicit values", () => {
+    const config = parseConfig({
+      ...base,
+      RENEW_TOKEN_PER_REQUEST: "TRUE",
+      RENEW_REFRESH_TOKEN_FOR_REFRESH_GRANT: "false",
+      ACCESS_TOKEN_LIFETIME: "120",
+      REFRESH_TOKEN_LIFETIME: "7200",
+      INTROSPECTION_CONSISTENCY: "strong",
+      ISSUER: "https://id.example.com/",
+    });
+    expect(config).toMatchObject({
+      renewTokenPerRequest: true,
+      renewRefreshTokenForRefreshGrant: false,
+      accessTokenLifetime: 120,
+      refreshTokenLifetime: 7200,
+      introspectionConsistency: "strong",
+      issuer: "https://id.example.com",
+    });
+  });
+
+  for (const [variable, value] of [
+    ["ACCESS_TOKEN_LIFETIME", "abc"],
+    ["ACCESS_TOKEN_LIFETIME", "-5"],
+    ["ACCESS_TOKEN_LIFETIME", "0"],
+    ["REFRESH_TOKEN_LIFETIME", "1.5"],
+    ["ACCESS_TOKEN_FORMAT", "xml"],
+    ["RENEW_TOKEN_PER_REQUEST", "yes"],
+    ["RENEW_REFRESH_TOKEN_FOR_REFRESH_GRANT", "1"],
+    ["INTROSPECTION_CONSISTENCY", "immediate"],
+    ["ISSUER", "not a url"],
+    ["ISSUER", "http://id.example.com"],
+    ["ADMIN_PASSWORD", ""],
+    ["ADMIN_USERNAME", undefined],
+  ] as const) {
+    it(`rejects ${variable}=${JSON.stringify(value)} with an error naming it`, () => {
+      const attempt = () => parseConfig({ ...base, [variable]: value });
+      expect(attempt).toThrow(ConfigError);
+      expect(attempt).toThrow(new RegExp(`^${variable} `));
+    });
+  }
+
+  it("answers every request with a server_error naming the variable, never a silent default", async () => {
+    const client = await registerClient();
+    const response = await tokenRequest(client, passwordParams(), { ACCESS_TOKEN_LIFETIME: "abc" });
+    expect(response.status).toBe(500);
+    const body = await response.json<{ error: string; error_description: string }>();
+    expect(body.error).toBe("server_error");
+    expect(body.error_description).toContain("ACCESS_TOKEN_LIFETIME");
+
+    const introspection = await call(
+      "/oauth2/introspect",
+      { method: "POST", headers: { ...FORM_TYPE, Authorization: `Basic ${btoa("admin:admin")}` }, body: form({ token: "x" }) },
+      { INTROSPECTION_CONSISTENCY: "sometimes" },
+    );
+    expect(introspection.status).toBe(500);
+    expect(await introspection.text()).toContain("INTROSPECTION_CONSISTENCY");
+  });
+
+  it("refuses ACCESS_TOKEN_FORMAT=jwt at the first token request until a JWT generator exists", async () => {
+    const client = await registerClient();
+    const response = await tokenRequest(client, passwordParams(), { ACCESS_TOKEN_FORMAT: "jwt" });
+    expect(response.status).toBe(500);
+    expect(await response.text()).toContain("ACCESS_TOKEN_FORMAT");
+  });
+});

@@ -1,0 +1,78 @@
+import { env } from "cloudflare:test";
+import type { Env } from "../../src/env";
+import { ADMIN_BASIC, basic, call, form, FORM_TYPE, type Vars } from "./http";
+
+export interface TestClient {
+  id: string;
+  secret: string;
+  authorization: string;
+}
+
+export interface TokenBody {
+  access_token: string;
+  refresh_token?: string;
+  scope: string;
+  token_type: string;
+  expires_in: number;
+}
+
+export const bindings = env as Env;
+
+export async function registerClient(
+  grantTypes: string[] = ["password", "client_credentials"],
+  extra: Record<string, unknown> = {},
+): Promise<TestClient> {
+  const response = await call("/api/identity/oauth2/dcr/v1.1/register", {
+    method: "POST",
+    headers: { Authorization: ADMIN_BASIC, "Content-Type": "application/json" },
+    body: JSON.stringify({ client_name: "test app", grant_types: grantTypes, ...extra }),
+  });
+  if (response.status !== 201) throw new Error(`registration failed: ${response.status} ${await response.text()}`);
+  const body = await response.json<{ client_id: string; client_secret: string }>();
+  return { id: body.client_id, secret: body.client_secret, authorization: basic(body.client_id, body.client_secret) };
+}
+
+export function tokenRequest(client: TestClient, params: Record<string, string>, vars: Vars = {}): Promise<Response> {
+  return call(
+    "/oauth2/token",
+    { method: "POST", headers: { Authorization: client.authorization, ...FORM_TYPE }, body: form(params) },
+    vars,
+  );
+}
+
+/** A token request that must succeed. */
+export async function token(client: TestClient, params: Record<string, string>, vars: Vars = {}): Promise<TokenBody> {
+  const response = await tokenRequest(client, params, vars);
+  if (response.status !== 200) throw new Error(`token request failed: ${response.status} ${await response.text()}`);
+  return response.json<TokenBody>();
+}
+
+export const passwordParams = (scope?: string): Record<string, string> => ({
+  grant_type: "password",
+  username: "admin",
+  password: "admin",
+  ...(scope === undefined ? {} : { scope }),
+});
+
+export async function introspect(
+  tokenValue: string,
+  options: { authorization?: string; hint?: string; vars?: Vars } = {},
+): Promise<Record<string, unknown>> {
+  const response = await call(
+    "/oauth2/introspect",
+    {
+      method: "POST",
+      headers: { Authorization: options.authorization ?? ADMIN_BASIC, ...FORM_TYPE },
+      body: form({ token: tokenValue, ...(options.hint ? { token_type_hint: options.hint } : {}) }),
+    },
+    options.vars,
+  );
+  if (response.status !== 200) throw new Error(`introspection failed: ${response.status} ${await response.text()}`);
+  return response.json<Record<string, unknown>>();
+}
+
+export async function isActive(tokenValue: string, vars: Vars = {}, hint?: string): Promise<boolean> {
+  return (await introspect(tokenValue, { vars, ...(hint ? { hint } : {}) })).active === true;
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
