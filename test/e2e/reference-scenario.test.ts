@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startDevServer, type DevServer } from "./dev-server";
+
+// SPEC §1 over real HTTP against `wrangler dev`, exactly as the README's curl lines do it.
+let server: DevServer;
+
+beforeAll(async () => {
+  server = await startDevServer();
+});
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+const FORM = { "Content-Type": "application/x-www-form-urlencoded" };
+const ADMIN = `Basic ${Buffer.from("admin:admin").toString("base64")}`;
+
+async function registerApplication(): Promise<string> {
+  const response = await fetch(`${server.url}/api/identity/oauth2/dcr/v1.1/register`, {
+    method: "POST",
+    headers: { Authorization: ADMIN, "Content-Type": "application/json" },
+    body: JSON.stringify({ client_name: "playground", grant_types: ["password", "client_credentials"] }),
+  });
+  expect(response.status).toBe(201);
+  const { client_id, client_secret } = (await response.json()) as { client_id: string; client_secret: string };
+  return `Basic ${Buffer.from(`${client_id}:${client_secret}`).toString("base64")}`;
+}
+
+async function passwordGrant(authorization: string) {
+  const response = await fetch(`${server.url}/oauth2/token`, {
+    method: "POST",
+    headers: { Authorization: authorization, ...FORM },
+    body: "grant_type=password&username=admin&password=admin&scope=somescope",
+  });
+  expect(response.status).toBe(200);
+  expect(response.headers.get("cache-control")).toBe("no-store");
+  expect(response.headers.get("pragma")).toBe("no-cache");
+  return (await response.json()) as Record<string, unknown>;
+}
+
+async function introspect(tokenValue: string): Promise<string> {
+  const response = await fetch(`${server.url}/oauth2/introspect`, {
+    method: "POST",
+    headers: { Authorization: ADMIN, ...FORM },
+    body: `token=${encodeURIComponent(tokenValue)}`,
+  });
+  expect(response.status).toBe(200);
+  return response.text();
+}
+
+describe("SPEC §1 reference scenario against wrangler dev", () => {
+  it("renews the pair per request and the old access token introspects inactive", async () => {
+    const client = await registerApplication();
+    const first = await passwordGrant(client);
+    const second = await passwordGrant(client);
+
+    for (const body of [first, second]) {
+      expect(body).toMatchObject({ scope: "somescope", token_type: "Bearer", expires_in: 3600 });
+    }
+    expect(second.access_token).not.toBe(first.access_token);
+    expect(second.refresh_token).not.toBe(first.refresh_token);
+    expect(await introspect(first.access_token as string)).toBe('{"active":false}');
+    expect(JSON.parse(await introspect(second.access_token as string))).toMatchObject({
+      active: true,
+      scope: "somescope",
+      username: "admin",
+      token_type: "Bearer",
+    });
+  });
+
+  it("answers bad input with RFC-shaped errors over HTTP", async () => {
+    const response = await fetch(`${server.url}/oauth2/token`, { method: "POST", headers: FORM, body: "grant_type=password" });
+    expect(response.status).toBe(401);
+    expect(response.headers.get("www-authenticate")).toMatch(/^Basic/);
+    expect(await response.json()).toMatchObject({ error: "invalid_client" });
+  });
+});
