@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import type { Env } from "./env";
 import { introspectionEndpoint } from "./http/introspect";
 import { registration } from "./http/register";
+import { revocationEndpoint } from "./http/revoke";
 import { errorResponse } from "./http/respond";
 import { tokenEndpoint } from "./http/token";
 import { OAuthError, invalidRequest, notFound } from "./oauth/errors";
@@ -26,10 +27,12 @@ export function createApp(): Hono<{ Bindings: Env }> {
 
   app.post("/oauth2/token", tokenEndpoint);
   app.post("/oauth2/introspect", introspectionEndpoint);
+  app.post("/oauth2/revoke", revocationEndpoint);
   app.route(REGISTER_PATH, registration);
 
   allowOnly(app, "/oauth2/token", ["POST"]);
   allowOnly(app, "/oauth2/introspect", ["POST"]);
+  allowOnly(app, "/oauth2/revoke", ["POST"]);
   allowOnly(app, REGISTER_PATH, ["POST"]);
   allowOnly(app, `${REGISTER_PATH}/:clientId`, ["GET", "DELETE"]);
 

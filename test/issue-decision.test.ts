@@ -6,6 +6,7 @@ const HOUR = 3_600_000;
 const access = (expiresIn: number): AccessRow => ({
   id: "a",
   hash: "ha",
+  scope: "s",
   refreshId: "r",
   grantType: "password",
   issuedAt: NOW - 1000,
@@ -13,6 +14,7 @@ const access = (expiresIn: number): AccessRow => ({
 });
 const refresh = (expiresIn: number): RefreshRow => ({ id: "r", hash: "hr", issuedAt: NOW - 1000, expiresAt: NOW + expiresIn });
 const policy = (overrides: Partial<IssuePolicy> = {}): IssuePolicy => ({
+  scope: "s",
   renewAccessToken: false,
   renewRefreshToken: false,
   issueRefreshToken: true,
@@ -75,6 +77,15 @@ describe("decideIssue: what the second token request of a key does (SPEC §5.2)"
   it("renewal forced by a generator only (JWT): new access token, refresh token kept", () => {
     const current = { access: access(HOUR), refresh: refresh(20 * HOUR) };
     expect(decideIssue(current, policy({ renewAccessToken: true }), NOW)).toEqual({
+      kind: "issue",
+      supersede: { access: current.access, refresh: null },
+      keepRefresh: current.refresh,
+    });
+  });
+
+  it("renewal off, access token narrowed by a refresh: not reused for the key's full scope", () => {
+    const current = { access: { ...access(HOUR), scope: "narrow" }, refresh: refresh(20 * HOUR) };
+    expect(decideIssue(current, policy(), NOW)).toEqual({
       kind: "issue",
       supersede: { access: current.access, refresh: null },
       keepRefresh: current.refresh,

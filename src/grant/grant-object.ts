@@ -1,34 +1,43 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
-import { Outbox, type KvWrite } from "../store/outbox";
-import { revocationRecordWrite, tokenRecordWrite, type TokenRecord } from "../store/token-status";
+import { Outbox } from "../store/outbox";
+import { revocationRecordWrite, tokenRecordWrite } from "../store/token-status";
 import { generatorFor, type AccessTokenGenerator } from "../tokens/generator";
 import { sha256 } from "../tokens/hash";
-import {
-  deriveOpaqueToken,
-  importTokenKey,
-  newTokenId,
-  newTokenKeyMaterial,
-  type TokenKind,
-} from "../tokens/opaque";
-import {
-  decideIssue,
-  type AccessRow,
-  type CurrentTokens,
-  type IssuePolicy,
-  type RefreshRow,
-} from "./issue-decision";
+import { deriveOpaqueToken, importTokenKey, newTokenId, newTokenKeyMaterial, type TokenKind } from "../tokens/opaque";
+import { decideIssue, type AccessRow, type IssuePolicy, type RefreshRow } from "./issue-decision";
 import { grantObjectName, type GrantKey } from "./key";
+import { narrowScope } from "./scope-narrowing";
 import { migrateGrantSchema } from "./schema";
+import { TokenRows } from "./token-rows";
 
-/** A validated token request, as the Worker hands it to the key's object. */
-export interface IssueRequest extends IssuePolicy {
+/** What every request that issues tokens carries: the Worker's configuration for them. */
+export interface IssueSettings {
+  issuer: string;
+  accessTokenFormat: string;
+  accessTokenLifetimeMs: number;
+  refreshTokenLifetimeMs: number;
+}
+
+/** A validated password / client_credentials request, as the Worker hands it to the key's object. */
+export interface IssueRequest extends IssuePolicy, IssueSettings {
   key: GrantKey;
   grantType: string;
-  subject: string; // username, or client_id for client_credentials
-  accessTokenFormat: string;
-  refreshTokenLifetimeMs: number;
-  issuer: string;
+}
+
+/** A refresh grant request (SPEC §5.4). `scope` is the requested scope, null for the grant's own. */
+export interface RefreshRequest extends IssueSettings {
+  refreshTokenHash: string;
+  clientId: string;
+  scope: string[] | null;
+  renewRefreshToken: boolean;
+}
+
+/** A revocation request (RFC 7009): the hash of the presented token and the authenticated client. */
+export interface RevokeRequest {
+  tokenHash: string;
+  clientId: string;
+  hint?: string;
 }
 
 export interface IssueResult {
@@ -38,6 +47,13 @@ export interface IssueResult {
   scope: string;
 }
 
+export type GrantFailure = { ok: false; error: "invalid_grant" | "invalid_scope"; description: string };
+export type RefreshOutcome = { ok: true; tokens: IssueResult } | GrantFailure;
+/** `foreign`: the token exists but belongs to another client, so it is left alone. */
+export type RevokeOutcome = "revoked" | "unknown" | "foreign";
+
+type TokenPair = (readonly ["access_tokens" | "refresh_tokens", AccessRow | RefreshRow])[];
+
 interface MintedToken {
   id: string;
   token: string;
@@ -45,46 +61,61 @@ interface MintedToken {
 }
 
 const RETRY_DELAYS_MS = [1_000, 5_000, 30_000, 120_000, 600_000];
+/** A token with one second or less left counts as expired (WSO2). */
+const EXPIRY_MARGIN_MS = 1000;
 
 /**
- * The grant Durable Object: one per (client, user, scopes) key. The runtime delivers the requests
- * of a key to this one object, and each request's read-decide-write runs as one synchronous
- * SQLite transaction, so "revoke the active token, issue a new one" never interleaves with
- * another request of the key. KV is updated afterwards through the outbox.
+ * The grant Durable Object: one per (client, user, scopes) key, holding that key's live tokens.
+ * The runtime delivers the requests of a key to this one object, and each request's
+ * read-decide-write runs as one synchronous SQLite transaction, so "revoke the active token,
+ * issue a new one" never interleaves with another request of the key. Everything asynchronous
+ * (minting candidate tokens) happens before the transaction; KV is updated after it, through
+ * the outbox.
  */
 export class GrantObject extends DurableObject<Env> {
   private readonly outbox: Outbox;
+  private readonly rows: TokenRows;
   private tokenKey!: CryptoKey;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.outbox = new Outbox(ctx.storage.sql, () => this.env.TOKEN_STATUS);
+    this.rows = new TokenRows(ctx.storage.sql);
     void ctx.blockConcurrencyWhile(async () => {
       migrateGrantSchema(ctx.storage.sql);
       this.tokenKey = await importTokenKey(this.tokenKeyMaterial());
     });
   }
 
-  /** SPEC §5.2: issue (or, with renewal off, return) the key's tokens. */
+  /** SPEC §5.2: issue (or, with renewal off, hand back) the key's tokens. */
   async issue(request: IssueRequest): Promise<IssueResult> {
     const generator = generatorFor(request.accessTokenFormat);
     const now = Date.now();
-    // Everything asynchronous happens before the transaction: the candidate tokens are minted
-    // (and hashed) whether or not the decision ends up using them.
-    const access = await this.mintAccess(generator, request, now);
+    const access = await this.mintAccess(generator, request, request.key, request.key.scope, now);
     const refresh = request.issueRefreshToken ? await this.mint("refresh") : null;
 
-    const outcome = this.ctx.storage.transactionSync(() => this.applyIssue(request, access, refresh, now));
-    await this.publish(outcome.writes);
+    const outcome = this.ctx.storage.transactionSync(() => {
+      this.bindKey(request.key);
+      const decision = decideIssue(this.rows.current(), request, now);
+      if (decision.kind === "reuse") return decision;
+      const writes: number[] = [];
+      if (decision.supersede.access) this.retire("access_tokens", decision.supersede.access, now, writes);
+      if (decision.supersede.refresh) this.retire("refresh_tokens", decision.supersede.refresh, now, writes);
+      const refreshId =
+        decision.keepRefresh?.id ?? (refresh ? this.addRefresh(request.key, request, request.grantType, refresh, now, writes) : null);
+      this.addAccess(request.key, request, { scope: request.key.scope, refreshId, grantType: request.grantType }, access, now, writes);
+      return { kind: "issued" as const, keptRefresh: decision.keepRefresh, writes };
+    });
 
     if (outcome.kind === "reuse") {
       return {
-        accessToken: await generator.generate(this.tokenKey, this.accessInput(request, outcome.access)),
+        accessToken: await generator.generate(this.tokenKey, this.accessInput(request, request.key, outcome.access)),
         refreshToken: outcome.refresh ? await this.derive("refresh", outcome.refresh.id) : null,
         expiresIn: outcome.expiresIn,
         scope: request.key.scope,
       };
     }
+    await this.publish(outcome.writes);
     return {
       accessToken: access.token,
       refreshToken: outcome.keptRefresh ? await this.derive("refresh", outcome.keptRefresh.id) : (refresh?.token ?? null),
@@ -93,17 +124,68 @@ export class GrantObject extends DurableObject<Env> {
     };
   }
 
+  /**
+   * SPEC §5.4: exchange a live refresh token of this grant for a new access token; the previous
+   * access token dies even with time left. With renewal, the refresh token is replaced too.
+   */
+  async refresh(request: RefreshRequest): Promise<RefreshOutcome> {
+    const key = this.storedKey();
+    if (!key) return invalidGrant("The refresh token is invalid, expired or revoked.");
+    const now = Date.now();
+    const precheck = this.checkRefresh(key, request, now);
+    if (!precheck.ok) return precheck;
+    const generator = generatorFor(request.accessTokenFormat);
+    const access = await this.mintAccess(generator, request, key, precheck.scope, now);
+    const replacement = request.renewRefreshToken ? await this.mint("refresh") : null;
+
+    const outcome = this.ctx.storage.transactionSync(() => {
+      // Checked again: another request may have used the token while this one was minting.
+      const check = this.checkRefresh(key, request, now);
+      if (!check.ok) return check;
+      const writes: number[] = [];
+      for (const previous of this.rows.accessOfRefresh(check.refresh.id)) this.retire("access_tokens", previous, now, writes);
+      let refreshId = check.refresh.id;
+      if (replacement) {
+        this.retire("refresh_tokens", check.refresh, now, writes);
+        refreshId = this.addRefresh(key, request, "refresh_token", replacement, now, writes);
+      }
+      this.addAccess(key, request, { scope: check.scope, refreshId, grantType: "refresh_token" }, access, now, writes);
+      return { ok: true as const, scope: check.scope, kept: replacement ? null : check.refresh, writes };
+    });
+    if (!outcome.ok) return outcome;
+
+    await this.publish(outcome.writes);
+    return {
+      ok: true,
+      tokens: {
+        accessToken: access.token,
+        refreshToken: outcome.kept ? await this.derive("refresh", outcome.kept.id) : replacement!.token,
+        expiresIn: Math.floor(request.accessTokenLifetimeMs / 1000),
+        scope: outcome.scope,
+      },
+    };
+  }
+
+  /** SPEC §5.3: revoking either token of a pair revokes the pair; another client's token stays. */
+  async revoke(request: RevokeRequest): Promise<RevokeOutcome> {
+    const key = this.storedKey();
+    if (!key) return "unknown";
+    const outcome = this.ctx.storage.transactionSync(() => {
+      const now = Date.now();
+      const pair = this.pairOf(request.tokenHash, request.hint);
+      if (pair.length === 0) return { result: "unknown" as const, writes: [] };
+      if (key.clientId !== request.clientId) return { result: "foreign" as const, writes: [] };
+      const writes: number[] = [];
+      for (const [table, row] of pair) this.retire(table, row, now, writes);
+      return { result: "revoked" as const, writes };
+    });
+    await this.publish(outcome.writes);
+    return outcome.result;
+  }
+
   /** Strong introspection: is the token with this hash a live token of this object? */
   isActive(hash: string): boolean {
-    const now = Date.now();
-    const row = this.ctx.storage.sql
-      .exec<{ expires_at: number }>(
-        `SELECT expires_at FROM access_tokens WHERE hash = ?1
-         UNION ALL SELECT expires_at FROM refresh_tokens WHERE hash = ?1`,
-        hash,
-      )
-      .toArray()[0];
-    return row !== undefined && row.expires_at > now;
+    return this.rows.isLive(hash, Date.now());
   }
 
   /** Retries KV writes that failed after their state change committed. */
@@ -111,122 +193,113 @@ export class GrantObject extends DurableObject<Env> {
     if (!(await this.outbox.flushPending())) await this.scheduleRetry();
   }
 
-  private applyIssue(request: IssueRequest, access: MintedToken, refresh: MintedToken | null, now: number) {
-    this.checkKey(request.key);
-    const current = this.readCurrent();
-    const decision = decideIssue(current, request, now);
-    if (decision.kind === "reuse") return { ...decision, writes: [] as number[] };
-
-    const writes: number[] = [];
-    const { access: oldAccess, refresh: oldRefresh } = decision.supersede;
-    if (oldAccess) writes.push(...this.removeToken("access_tokens", oldAccess, now));
-    if (oldRefresh) writes.push(...this.removeToken("refresh_tokens", oldRefresh, now));
-
-    const accessExpiresAt = now + request.accessTokenLifetimeMs;
-    let refreshId: string | null = decision.keepRefresh?.id ?? null;
-    if (refresh && !decision.keepRefresh) {
-      const refreshExpiresAt = now + request.refreshTokenLifetimeMs;
-      this.ctx.storage.sql.exec(
-        "INSERT INTO refresh_tokens (id, hash, issued_at, expires_at) VALUES (?, ?, ?, ?)",
-        refresh.id,
-        refresh.hash,
-        now,
-        refreshExpiresAt,
-      );
-      writes.push(this.outbox.enqueue(this.recordWrite(request, "refresh", refresh, now, refreshExpiresAt)));
-      refreshId = refresh.id;
+  private checkRefresh(
+    key: GrantKey,
+    request: RefreshRequest,
+    now: number,
+  ): { ok: true; refresh: RefreshRow; scope: string } | GrantFailure {
+    const refresh = this.rows.refreshByHash(request.refreshTokenHash);
+    if (!refresh || refresh.expiresAt - now <= EXPIRY_MARGIN_MS) {
+      return invalidGrant("The refresh token is invalid, expired or revoked.");
     }
-    this.ctx.storage.sql.exec(
-      "INSERT INTO access_tokens (id, hash, refresh_id, grant_type, issued_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
-      access.id,
-      access.hash,
-      refreshId,
-      request.grantType,
-      now,
-      accessExpiresAt,
-    );
-    writes.push(this.outbox.enqueue(this.recordWrite(request, "access", access, now, accessExpiresAt)));
-    return { kind: "issued" as const, keptRefresh: decision.keepRefresh, writes };
+    if (key.clientId !== request.clientId) return invalidGrant("The refresh token was issued to another client.");
+    const scope = request.scope ? narrowScope(key.scope, request.scope) : key.scope;
+    if (scope === null) {
+      return { ok: false, error: "invalid_scope", description: "The requested scope exceeds the scope originally granted." };
+    }
+    return { ok: true, refresh, scope };
   }
 
-  /** Deletes a superseded token's row; a token with time left also gets a KV revocation record. */
-  private removeToken(table: "access_tokens" | "refresh_tokens", row: AccessRow | RefreshRow, now: number): number[] {
-    this.ctx.storage.sql.exec(`DELETE FROM ${table} WHERE id = ?`, row.id);
-    if (row.expiresAt <= now) return [];
-    return [this.outbox.enqueue(revocationRecordWrite(row.hash, row.expiresAt, now))];
+  /** The live rows of the pair a token belongs to, looked up in the hinted order. */
+  private pairOf(hash: string, hint: string | undefined): TokenPair {
+    const lookups = [() => this.pairOfAccess(hash), () => this.pairOfRefresh(hash)];
+    if (hint === "refresh_token") lookups.reverse();
+    for (const lookup of lookups) {
+      const pair = lookup();
+      if (pair.length > 0) return pair;
+    }
+    return [];
   }
 
-  private readCurrent(): CurrentTokens {
-    const sql = this.ctx.storage.sql;
-    const access =
-      sql
-        .exec<{ id: string; hash: string; refresh_id: string | null; grant_type: string; issued_at: number; expires_at: number }>(
-          "SELECT * FROM access_tokens ORDER BY issued_at DESC LIMIT 1",
-        )
-        .toArray()
-        .map(
-          (row): AccessRow => ({
-            id: row.id,
-            hash: row.hash,
-            refreshId: row.refresh_id,
-            grantType: row.grant_type,
-            issuedAt: row.issued_at,
-            expiresAt: row.expires_at,
-          }),
-        )[0] ?? null;
-    const refresh =
-      sql
-        .exec<{ id: string; hash: string; issued_at: number; expires_at: number }>(
-          "SELECT * FROM refresh_tokens ORDER BY issued_at DESC LIMIT 1",
-        )
-        .toArray()
-        .map((row): RefreshRow => ({ id: row.id, hash: row.hash, issuedAt: row.issued_at, expiresAt: row.expires_at }))[0] ??
-      null;
-    return { access, refresh };
+  private pairOfAccess(hash: string): TokenPair {
+    const access = this.rows.accessByHash(hash);
+    if (!access) return [];
+    const refresh = access.refreshId ? this.rows.refreshById(access.refreshId) : null;
+    return [["access_tokens", access], ...(refresh ? [["refresh_tokens", refresh] as const] : [])];
   }
 
-  private recordWrite(
-    request: IssueRequest,
-    kind: TokenKind,
+  private pairOfRefresh(hash: string): TokenPair {
+    const refresh = this.rows.refreshByHash(hash);
+    if (!refresh) return [];
+    return [["refresh_tokens", refresh], ...this.rows.accessOfRefresh(refresh.id).map((a) => ["access_tokens", a] as const)];
+  }
+
+  /** Deletes a token's row; if it still had time left, KV gets its revocation record. */
+  private retire(table: "access_tokens" | "refresh_tokens", row: AccessRow | RefreshRow, now: number, writes: number[]): void {
+    this.rows.delete(table, row.id);
+    if (row.expiresAt > now) writes.push(this.outbox.enqueue(revocationRecordWrite(row.hash, row.expiresAt, now)));
+  }
+
+  private addAccess(
+    key: GrantKey,
+    settings: IssueSettings,
+    grant: { scope: string; refreshId: string | null; grantType: string },
     token: MintedToken,
     now: number,
-    expiresAt: number,
-  ): KvWrite {
-    const record: TokenRecord = {
-      kind,
-      client_id: request.key.clientId,
-      ...(request.key.username ? { username: request.key.username } : {}),
-      sub: request.subject,
-      scope: request.key.scope,
-      iss: request.issuer,
-      jti: token.id,
-      grant_type: request.grantType,
-      grant: this.ctx.id.toString(),
-      iat: Math.floor(now / 1000),
-      exp: Math.floor(expiresAt / 1000),
-    };
-    return tokenRecordWrite(token.hash, record);
+    writes: number[],
+  ): void {
+    const row: AccessRow = { id: token.id, hash: token.hash, issuedAt: now, expiresAt: now + settings.accessTokenLifetimeMs, ...grant };
+    this.rows.insertAccess(row);
+    writes.push(this.outbox.enqueue(this.tokenRecord(key, settings, "access", grant.scope, grant.grantType, row)));
   }
 
-  /** Performs this request's KV writes; a failure leaves them queued for the alarm. */
+  private addRefresh(key: GrantKey, settings: IssueSettings, grantType: string, token: MintedToken, now: number, writes: number[]): string {
+    const row: RefreshRow = { id: token.id, hash: token.hash, issuedAt: now, expiresAt: now + settings.refreshTokenLifetimeMs };
+    this.rows.insertRefresh(row);
+    writes.push(this.outbox.enqueue(this.tokenRecord(key, settings, "refresh", key.scope, grantType, row)));
+    return row.id;
+  }
+
+  private tokenRecord(key: GrantKey, settings: IssueSettings, kind: TokenKind, scope: string, grantType: string, row: RefreshRow) {
+    return tokenRecordWrite(row.hash, {
+      kind,
+      client_id: key.clientId,
+      ...(key.username ? { username: key.username } : {}),
+      sub: subjectOf(key),
+      scope,
+      iss: settings.issuer,
+      jti: row.id,
+      grant_type: grantType,
+      grant: this.ctx.id.toString(),
+      iat: Math.floor(row.issuedAt / 1000),
+      exp: Math.floor(row.expiresAt / 1000),
+    });
+  }
+
+  /** Performs a request's KV writes; a failure leaves them queued for the alarm. */
   private async publish(seqs: number[]): Promise<void> {
     if (!(await this.outbox.flush(seqs))) await this.scheduleRetry();
   }
 
   private async scheduleRetry(): Promise<void> {
     if ((await this.ctx.storage.getAlarm()) !== null) return;
-    const attempts = this.ctx.storage.sql
-      .exec<{ n: number | null }>("SELECT max(attempts) AS n FROM outbox")
-      .one().n ?? 0;
+    const attempts = this.ctx.storage.sql.exec<{ n: number | null }>("SELECT max(attempts) AS n FROM outbox").one().n ?? 1;
     const delay = RETRY_DELAYS_MS[Math.min(attempts, RETRY_DELAYS_MS.length) - 1] ?? RETRY_DELAYS_MS[0]!;
     await this.ctx.storage.setAlarm(Date.now() + delay);
   }
 
-  private async mintAccess(generator: AccessTokenGenerator, request: IssueRequest, now: number): Promise<MintedToken> {
+  private async mintAccess(
+    generator: AccessTokenGenerator,
+    settings: IssueSettings,
+    key: GrantKey,
+    scope: string,
+    now: number,
+  ): Promise<MintedToken> {
     const id = newTokenId();
-    const token = await generator.generate(this.tokenKey, {
-      ...this.accessInput(request, { id, issuedAt: now, expiresAt: now + request.accessTokenLifetimeMs }),
-    });
+    const token = await generator.generate(
+      this.tokenKey,
+      this.accessInput(settings, { ...key, scope }, { id, issuedAt: now, expiresAt: now + settings.accessTokenLifetimeMs }),
+    );
     return { id, token, hash: await sha256(token) };
   }
 
@@ -240,13 +313,13 @@ export class GrantObject extends DurableObject<Env> {
     return deriveOpaqueToken(this.tokenKey, kind, { grantId: this.ctx.id.toString(), tokenId });
   }
 
-  private accessInput(request: IssueRequest, row: Pick<AccessRow, "id" | "issuedAt" | "expiresAt">) {
+  private accessInput(settings: IssueSettings, key: GrantKey, row: Pick<AccessRow, "id" | "issuedAt" | "expiresAt">) {
     return {
       ref: { grantId: this.ctx.id.toString(), tokenId: row.id },
-      clientId: request.key.clientId,
-      subject: request.subject,
-      scope: request.key.scope,
-      issuer: request.issuer,
+      clientId: key.clientId,
+      subject: subjectOf(key),
+      scope: key.scope,
+      issuer: settings.issuer,
       issuedAt: row.issuedAt,
       expiresAt: row.expiresAt,
     };
@@ -254,20 +327,35 @@ export class GrantObject extends DurableObject<Env> {
 
   /** The object's HMAC key for token strings: created once, kept in its own storage. */
   private tokenKeyMaterial(): string {
-    const sql = this.ctx.storage.sql;
-    const existing = sql.exec<{ value: string }>("SELECT value FROM meta WHERE name = 'token_key'").toArray()[0];
-    if (existing) return existing.value;
+    const existing = this.meta("token_key");
+    if (existing) return existing;
     const material = newTokenKeyMaterial();
-    sql.exec("INSERT INTO meta (name, value) VALUES ('token_key', ?)", material);
+    this.ctx.storage.sql.exec("INSERT INTO meta (name, value) VALUES ('token_key', ?)", material);
     return material;
   }
 
-  /** Guards against a routing bug: an object only ever serves the key it is named after. */
-  private checkKey(key: GrantKey): void {
-    const name = grantObjectName(key);
-    const sql = this.ctx.storage.sql;
-    const stored = sql.exec<{ value: string }>("SELECT value FROM meta WHERE name = 'key'").toArray()[0];
-    if (!stored) sql.exec("INSERT INTO meta (name, value) VALUES ('key', ?)", name);
-    else if (stored.value !== name) throw new Error("grant object received a request for another key");
+  private storedKey(): GrantKey | null {
+    const stored = this.meta("key");
+    return stored ? (JSON.parse(stored) as GrantKey) : null;
   }
+
+  /** Records the key on first use; an object only ever serves the key it is named after. */
+  private bindKey(key: GrantKey): void {
+    const stored = this.storedKey();
+    if (!stored) this.ctx.storage.sql.exec("INSERT INTO meta (name, value) VALUES ('key', ?)", JSON.stringify(key));
+    else if (grantObjectName(stored) !== grantObjectName(key)) throw new Error("grant object received a request for another key");
+  }
+
+  private meta(name: string): string | null {
+    return this.ctx.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE name = ?", name).toArray()[0]?.value ?? null;
+  }
+}
+
+/** The token's `sub`: the user, or the client itself when there is none (client_credentials). */
+function subjectOf(key: GrantKey): string {
+  return key.username || key.clientId;
+}
+
+function invalidGrant(description: string): GrantFailure {
+  return { ok: false, error: "invalid_grant", description };
 }

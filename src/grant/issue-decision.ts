@@ -6,6 +6,8 @@
 export interface AccessRow {
   id: string;
   hash: string;
+  /** The access token's scope: the key's, or narrower after a refresh that asked for less. */
+  scope: string;
   refreshId: string | null;
   grantType: string;
   issuedAt: number; // epoch ms
@@ -25,6 +27,8 @@ export interface CurrentTokens {
 }
 
 export interface IssuePolicy {
+  /** The key's (normalised) scope: a current access token narrowed by a refresh is not reused. */
+  scope: string;
   /** RENEW_TOKEN_PER_REQUEST, or a generator that always renews. */
   renewAccessToken: boolean;
   /** RENEW_TOKEN_PER_REQUEST itself: only the setting, not a generator, forces a new refresh token. */
@@ -55,7 +59,7 @@ export function decideIssue(current: CurrentTokens, policy: IssuePolicy, now: nu
   const accessLeft = access ? access.expiresAt - now : 0;
   const refreshLeft = refresh ? refresh.expiresAt - now : 0;
 
-  if (access && !policy.renewAccessToken) {
+  if (access && !policy.renewAccessToken && access.scope === policy.scope) {
     const refreshUsable = !refresh || refreshLeft > EXPIRY_MARGIN_MS;
     if (accessLeft > EXPIRY_MARGIN_MS && refreshUsable) {
       return { kind: "reuse", access, refresh, expiresIn: Math.floor(accessLeft / 1000) };

@@ -1,37 +1,94 @@
 import type { Config } from "../config";
 import type { Env } from "../env";
-import type { ValidatedGrant } from "../grants/grant-handler";
-import { temporarilyUnavailable } from "../oauth/errors";
+import { invalidGrant, invalidScope, OAuthError, temporarilyUnavailable } from "../oauth/errors";
 import { generatorFor } from "../tokens/generator";
-import type { IssueRequest, IssueResult } from "./grant-object";
+import { sha256 } from "../tokens/hash";
+import type { GrantFailure, IssueResult, IssueSettings, RevokeOutcome } from "./grant-object";
 import { grantObjectName, type GrantKey } from "./key";
+import { grantObjectOfToken } from "./route";
 
 /**
- * The Worker side of issuing: turns a validated request and the configuration into the policy
- * the key's grant object applies, and sends it there. Everything that could fail for a bad
- * request has already failed by now, so nothing is revoked for it (SPEC §5.2).
+ * The Worker side of the grant objects: turns validated requests and the configuration into the
+ * calls the owning object executes. Everything that could fail for a bad request has failed
+ * before a call is made, so a failed request changes nothing (SPEC §5.2).
  */
-export async function issueTokens(
-  env: Env,
-  config: Config,
-  request: { clientId: string; grantType: string; scope: string; grant: ValidatedGrant; issuer: string },
-): Promise<IssueResult> {
-  const generator = generatorFor(config.accessTokenFormat);
-  const key: GrantKey = { clientId: request.clientId, username: request.grant.username, scope: request.scope };
-  const issue: IssueRequest = {
-    key,
-    grantType: request.grantType,
-    subject: request.grant.subject,
-    issuer: request.issuer,
-    accessTokenFormat: generator.format,
-    renewAccessToken: config.renewTokenPerRequest || generator.alwaysRenews,
-    renewRefreshToken: config.renewTokenPerRequest,
-    issueRefreshToken: request.grant.issueRefreshToken,
+export interface Owner {
+  /** The resource owner's username; empty for client_credentials (SPEC §5.1). */
+  username: string;
+  issueRefreshToken: boolean;
+}
+
+function settings(config: Config, issuer: string): IssueSettings {
+  return {
+    issuer,
+    accessTokenFormat: generatorFor(config.accessTokenFormat).format,
     accessTokenLifetimeMs: config.accessTokenLifetime * 1000,
     refreshTokenLifetimeMs: config.refreshTokenLifetime * 1000,
   };
+}
+
+/** password / client_credentials: issue (or hand back) the tokens of the request's key. */
+export async function issueTokens(
+  env: Env,
+  config: Config,
+  request: { clientId: string; grantType: string; scope: string; owner: Owner; issuer: string },
+): Promise<IssueResult> {
+  const generator = generatorFor(config.accessTokenFormat);
+  const key: GrantKey = { clientId: request.clientId, username: request.owner.username, scope: request.scope };
+  return callGrantObject(() =>
+    env.GRANTS.getByName(grantObjectName(key)).issue({
+      ...settings(config, request.issuer),
+      key,
+      scope: key.scope,
+      grantType: request.grantType,
+      renewAccessToken: config.renewTokenPerRequest || generator.alwaysRenews,
+      renewRefreshToken: config.renewTokenPerRequest,
+      issueRefreshToken: request.owner.issueRefreshToken,
+    }),
+  );
+}
+
+/** refresh_token: the token leads to its own grant object; KV is never consulted. */
+export async function refreshTokens(
+  env: Env,
+  config: Config,
+  request: { clientId: string; refreshToken: string; scope: string[] | null; issuer: string },
+): Promise<IssueResult> {
+  const owner = grantObjectOfToken(env, request.refreshToken);
+  if (!owner) throw invalidGrant("The refresh token is invalid, expired or revoked.");
+  const outcome = await callGrantObject(async () =>
+    owner.refresh({
+      ...settings(config, request.issuer),
+      refreshTokenHash: await sha256(request.refreshToken),
+      clientId: request.clientId,
+      scope: request.scope,
+      renewRefreshToken: config.renewRefreshTokenForRefreshGrant,
+    }),
+  );
+  if (!outcome.ok) throw grantFailure(outcome);
+  return outcome.tokens;
+}
+
+/** RFC 7009: revoke the pair of a token of this client; unknown tokens are no error. */
+export async function revokeToken(
+  env: Env,
+  request: { clientId: string; token: string; hint: string | undefined },
+): Promise<RevokeOutcome> {
+  const owner = grantObjectOfToken(env, request.token);
+  if (!owner) return "unknown";
+  const tokenHash = await sha256(request.token);
+  return callGrantObject(() =>
+    owner.revoke({ tokenHash, clientId: request.clientId, ...(request.hint ? { hint: request.hint } : {}) }),
+  );
+}
+
+function grantFailure(failure: GrantFailure): OAuthError {
+  return failure.error === "invalid_scope" ? invalidScope(failure.description) : invalidGrant(failure.description);
+}
+
+async function callGrantObject<T>(call: () => Promise<T>): Promise<T> {
   try {
-    return await env.GRANTS.getByName(grantObjectName(key)).issue(issue);
+    return await call();
   } catch (error) {
     throw retryable(error) ? temporarilyUnavailable("the token service is busy; retry shortly") : error;
   }

@@ -12,6 +12,7 @@ const STATEMENTS = [
   `CREATE TABLE IF NOT EXISTS access_tokens (
      id TEXT PRIMARY KEY,
      hash TEXT NOT NULL UNIQUE,
+     scope TEXT NOT NULL,
      refresh_id TEXT,
      grant_type TEXT NOT NULL,
      issued_at INTEGER NOT NULL,

@@ -1,4 +1,5 @@
 import type { GrantHandler } from "./grant-handler";
+import { issueForOwner } from "./key-grant";
 
 /**
  * RFC 6749 §4.4 Client Credentials grant: the client is the resource owner, so there is no user
@@ -6,7 +7,5 @@ import type { GrantHandler } from "./grant-handler";
  */
 export const clientCredentialsGrant: GrantHandler = {
   grantType: "client_credentials",
-  async validate(_form, { client }) {
-    return { username: "", subject: client.client_id, issueRefreshToken: false };
-  },
+  exchange: (form, context) => issueForOwner(form, context, "client_credentials", { username: "", issueRefreshToken: false }),
 };

@@ -1,25 +1,20 @@
 import type { Config } from "../config";
 import type { Env } from "../env";
+import type { IssueResult } from "../grant/grant-object";
 import type { FormParams } from "../http/form";
 import type { ClientRecord } from "../registry/client";
 
-/** A token request whose grant has been verified: who the tokens are for. */
-export interface ValidatedGrant {
-  /** The resource owner's username; empty for client_credentials (SPEC §5.1). */
-  username: string;
-  /** The token's `sub`: the username, or the client_id when there is no user. */
-  subject: string;
-  issueRefreshToken: boolean;
-}
-
+/** What a grant handler knows about the request beyond its parameters. */
 export interface GrantContext {
   env: Env;
   config: Config;
+  /** The authenticated client, already checked to be registered for this grant type. */
   client: ClientRecord;
+  issuer: string;
 }
 
-/** One grant type: turns the request's parameters into a ValidatedGrant or an OAuthError. */
+/** One grant type: verifies the grant in the request and exchanges it for tokens. */
 export interface GrantHandler {
   readonly grantType: string;
-  validate(form: FormParams, context: GrantContext): Promise<ValidatedGrant>;
+  exchange(form: FormParams, context: GrantContext): Promise<IssueResult>;
 }

@@ -1,0 +1,110 @@
+import type { AccessRow, CurrentTokens, RefreshRow } from "./issue-decision";
+
+interface AccessRecordRow extends Record<string, SqlStorageValue> {
+  id: string;
+  hash: string;
+  scope: string;
+  refresh_id: string | null;
+  grant_type: string;
+  issued_at: number;
+  expires_at: number;
+}
+
+interface RefreshRecordRow extends Record<string, SqlStorageValue> {
+  id: string;
+  hash: string;
+  issued_at: number;
+  expires_at: number;
+}
+
+const toAccess = (row: AccessRecordRow): AccessRow => ({
+  id: row.id,
+  hash: row.hash,
+  scope: row.scope,
+  refreshId: row.refresh_id,
+  grantType: row.grant_type,
+  issuedAt: row.issued_at,
+  expiresAt: row.expires_at,
+});
+
+const toRefresh = (row: RefreshRecordRow): RefreshRow => ({
+  id: row.id,
+  hash: row.hash,
+  issuedAt: row.issued_at,
+  expiresAt: row.expires_at,
+});
+
+/**
+ * The grant object's token tables. Only live tokens have rows; every method is synchronous so
+ * that callers can compose them inside one transactionSync.
+ */
+export class TokenRows {
+  constructor(private readonly sql: SqlStorage) {}
+
+  current(): CurrentTokens {
+    const access = this.sql
+      .exec<AccessRecordRow>("SELECT * FROM access_tokens ORDER BY issued_at DESC LIMIT 1")
+      .toArray()
+      .map(toAccess)[0];
+    const refresh = access?.refreshId
+      ? this.refreshById(access.refreshId)
+      : (this.sql.exec<RefreshRecordRow>("SELECT * FROM refresh_tokens ORDER BY issued_at DESC LIMIT 1").toArray().map(toRefresh)[0] ?? null);
+    return { access: access ?? null, refresh };
+  }
+
+  accessByHash(hash: string): AccessRow | null {
+    return this.sql.exec<AccessRecordRow>("SELECT * FROM access_tokens WHERE hash = ?", hash).toArray().map(toAccess)[0] ?? null;
+  }
+
+  refreshByHash(hash: string): RefreshRow | null {
+    return this.sql.exec<RefreshRecordRow>("SELECT * FROM refresh_tokens WHERE hash = ?", hash).toArray().map(toRefresh)[0] ?? null;
+  }
+
+  refreshById(id: string): RefreshRow | null {
+    return this.sql.exec<RefreshRecordRow>("SELECT * FROM refresh_tokens WHERE id = ?", id).toArray().map(toRefresh)[0] ?? null;
+  }
+
+  /** The access tokens issued with a refresh token: the rest of its pair. */
+  accessOfRefresh(refreshId: string): AccessRow[] {
+    return this.sql.exec<AccessRecordRow>("SELECT * FROM access_tokens WHERE refresh_id = ?", refreshId).toArray().map(toAccess);
+  }
+
+  insertAccess(row: AccessRow): void {
+    this.sql.exec(
+      "INSERT INTO access_tokens (id, hash, scope, refresh_id, grant_type, issued_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      row.id,
+      row.hash,
+      row.scope,
+      row.refreshId,
+      row.grantType,
+      row.issuedAt,
+      row.expiresAt,
+    );
+  }
+
+  insertRefresh(row: RefreshRow): void {
+    this.sql.exec(
+      "INSERT INTO refresh_tokens (id, hash, issued_at, expires_at) VALUES (?, ?, ?, ?)",
+      row.id,
+      row.hash,
+      row.issuedAt,
+      row.expiresAt,
+    );
+  }
+
+  delete(table: "access_tokens" | "refresh_tokens", id: string): void {
+    this.sql.exec(`DELETE FROM ${table} WHERE id = ?`, id);
+  }
+
+  /** Whether a token with this hash is live (strong introspection). */
+  isLive(hash: string, now: number): boolean {
+    const row = this.sql
+      .exec<{ expires_at: number }>(
+        `SELECT expires_at FROM access_tokens WHERE hash = ?1
+         UNION ALL SELECT expires_at FROM refresh_tokens WHERE hash = ?1`,
+        hash,
+      )
+      .toArray()[0];
+    return row !== undefined && row.expires_at > now;
+  }
+}
