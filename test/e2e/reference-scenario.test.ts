@@ -19,7 +19,7 @@ async function registerApplication(): Promise<string> {
   const response = await fetch(`${server.url}/api/identity/oauth2/dcr/v1.1/register`, {
     method: "POST",
     headers: { Authorization: ADMIN, "Content-Type": "application/json" },
-    body: JSON.stringify({ client_name: "playground", grant_types: ["password", "client_credentials"] }),
+    body: JSON.stringify({ client_name: "playground", grant_types: ["password", "client_credentials", "refresh_token"] }),
   });
   expect(response.status).toBe(201);
   const { client_id, client_secret } = (await response.json()) as { client_id: string; client_secret: string };
@@ -38,12 +38,12 @@ async function passwordGrant(authorization: string) {
   return (await response.json()) as Record<string, unknown>;
 }
 
-async function introspect(tokenValue: string): Promise<string> {
-  const response = await fetch(`${server.url}/oauth2/introspect`, {
-    method: "POST",
-    headers: { Authorization: ADMIN, ...FORM },
-    body: `token=${encodeURIComponent(tokenValue)}`,
-  });
+async function post(path: string, authorization: string, body: string): Promise<Response> {
+  return fetch(`${server.url}${path}`, { method: "POST", headers: { Authorization: authorization, ...FORM }, body });
+}
+
+async function introspect(tokenValue: string, hint?: string): Promise<string> {
+  const response = await post("/oauth2/introspect", ADMIN, `token=${encodeURIComponent(tokenValue)}${hint ? `&token_type_hint=${hint}` : ""}`);
   expect(response.status).toBe(200);
   return response.text();
 }
@@ -66,6 +66,29 @@ describe("SPEC §1 reference scenario against wrangler dev", () => {
       username: "admin",
       token_type: "Bearer",
     });
+  });
+
+  it("password grant → refresh → revoke → introspect", async () => {
+    const client = await registerApplication();
+    const issued = await passwordGrant(client);
+
+    const refreshResponse = await post("/oauth2/token", client, `grant_type=refresh_token&refresh_token=${issued.refresh_token}`);
+    expect(refreshResponse.status).toBe(200);
+    const refreshed = (await refreshResponse.json()) as Record<string, string>;
+    expect(refreshed.access_token).not.toBe(issued.access_token);
+    expect(refreshed.refresh_token).not.toBe(issued.refresh_token);
+    expect(await introspect(issued.access_token as string)).toBe('{"active":false}');
+    expect(JSON.parse(await introspect(refreshed.access_token!))).toMatchObject({ active: true });
+
+    const revoke = await post("/oauth2/revoke", client, `token=${refreshed.refresh_token}&token_type_hint=refresh_token`);
+    expect(revoke.status).toBe(200);
+    expect(await revoke.text()).toBe("");
+    expect(await introspect(refreshed.access_token!)).toBe('{"active":false}');
+    expect(await introspect(refreshed.refresh_token!, "refresh_token")).toBe('{"active":false}');
+
+    const replay = await post("/oauth2/token", client, `grant_type=refresh_token&refresh_token=${refreshed.refresh_token}`);
+    expect(replay.status).toBe(400);
+    expect(await replay.json()).toMatchObject({ error: "invalid_grant" });
   });
 
   it("answers bad input with RFC-shaped errors over HTTP", async () => {

@@ -19,7 +19,7 @@ export interface TokenBody {
 export const bindings = env as Env;
 
 export async function registerClient(
-  grantTypes: string[] = ["password", "client_credentials"],
+  grantTypes: string[] = ["password", "client_credentials", "refresh_token"],
   extra: Record<string, unknown> = {},
 ): Promise<TestClient> {
   const response = await call("/api/identity/oauth2/dcr/v1.1/register", {
@@ -69,6 +69,18 @@ export async function introspect(
   );
   if (response.status !== 200) throw new Error(`introspection failed: ${response.status} ${await response.text()}`);
   return response.json<Record<string, unknown>>();
+}
+
+export function refreshRequest(client: TestClient, refreshToken: string, extra: Record<string, string> = {}, vars: Vars = {}) {
+  return tokenRequest(client, { grant_type: "refresh_token", refresh_token: refreshToken, ...extra }, vars);
+}
+
+export function revokeRequest(client: TestClient, tokenValue: string, hint?: string): Promise<Response> {
+  return call("/oauth2/revoke", {
+    method: "POST",
+    headers: { Authorization: client.authorization, ...FORM_TYPE },
+    body: form({ token: tokenValue, ...(hint ? { token_type_hint: hint } : {}) }),
+  });
 }
 
 export async function isActive(tokenValue: string, vars: Vars = {}, hint?: string): Promise<boolean> {
