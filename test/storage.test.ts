@@ -4,10 +4,28 @@ import type { GrantObject } from "../src/grant/grant-object";
 import { grantObjectName, type GrantKey } from "../src/grant/key";
 import { sha256 } from "../src/tokens/hash";
 import { grantStub, RecordingKv, useKvInGrantObject } from "./helpers/kv";
-import { bindings, isActive, passwordParams, registerClient, token } from "./helpers/oauth";
+import {
+  bindings,
+  isActive,
+  passwordParams,
+  refreshRequest,
+  registerClient,
+  revokeRequest,
+  token,
+  type TestClient,
+  type TokenBody,
+} from "./helpers/oauth";
 
 const RENEW = { RENEW_TOKEN_PER_REQUEST: "true" };
 const REUSE = { RENEW_TOKEN_PER_REQUEST: "false" };
+const ROTATE = { RENEW_REFRESH_TOKEN_FOR_REFRESH_GRANT: "true" };
+const KEEP = { RENEW_REFRESH_TOKEN_FOR_REFRESH_GRANT: "false" };
+
+async function refreshed(client: TestClient, refreshToken: string, vars: Record<string, string>): Promise<TokenBody> {
+  const response = await refreshRequest(client, refreshToken, {}, vars);
+  expect(response.status).toBe(200);
+  return response.json<TokenBody>();
+}
 
 async function kvKeys(): Promise<{ name: string; expiration?: number }[]> {
   return (await bindings.TOKEN_STATUS.list()).keys;
@@ -67,7 +85,7 @@ describe("storage rules (SPEC §6)", () => {
     }
   });
 
-  it("writes every KV key at most once, across renewals and reuse", async () => {
+  it("writes every KV key at most once, across renewals, reuse, refresh and revocation", async () => {
     const client = await registerClient();
     const key = { clientId: client.id, username: "admin", scope: "counted" };
     const kv = new RecordingKv(bindings.TOKEN_STATUS);
@@ -75,11 +93,19 @@ describe("storage rules (SPEC §6)", () => {
 
     for (let i = 0; i < 5; i++) await token(client, passwordParams("counted"), RENEW);
     await Promise.all(Array.from({ length: 10 }, () => token(client, passwordParams("counted"), RENEW)));
-    for (let i = 0; i < 3; i++) await token(client, passwordParams("counted"), REUSE);
-
+    let last = await token(client, passwordParams("counted"), REUSE);
+    last = await token(client, passwordParams("counted"), REUSE);
     expect(Math.max(...kv.puts.values())).toBe(1);
     // 15 renewals: 2 records for the first pair, then per renewal 2 new records + 2 revocations.
     expect(kv.puts.size).toBe(2 + 14 * 4);
+
+    const rotated = await refreshed(client, last.refresh_token!, ROTATE); // +2 records, +2 revocations
+    const kept = await refreshed(client, rotated.refresh_token!, KEEP); // +1 record, +1 revocation
+    await refreshed(client, kept.refresh_token!, KEEP); // +1 record, +1 revocation
+    expect((await revokeRequest(client, kept.refresh_token!)).status).toBe(200); // +2 revocations
+    expect((await revokeRequest(client, kept.refresh_token!)).status).toBe(200); // already gone: nothing
+    expect(Math.max(...kv.puts.values())).toBe(1);
+    expect(kv.puts.size).toBe(2 + 14 * 4 + 4 + 2 + 2 + 2);
   });
 
   it("costs two KV writes per client_credentials renewal", async () => {
