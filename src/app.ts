@@ -1,7 +1,10 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Env } from "./env";
+import { discoveryEndpoint } from "./http/discovery";
 import { introspectionEndpoint } from "./http/introspect";
+import { jwksEndpoint } from "./http/jwks";
+import { rotateSigningKeyEndpoint } from "./http/signing-keys";
 import { registration } from "./http/register";
 import { revocationEndpoint } from "./http/revoke";
 import { errorResponse } from "./http/respond";
@@ -29,12 +32,20 @@ export function createApp(): Hono<{ Bindings: Env }> {
   app.post("/oauth2/introspect", introspectionEndpoint);
   app.post("/oauth2/revoke", revocationEndpoint);
   app.route(REGISTER_PATH, registration);
+  app.get("/oauth2/jwks", jwksEndpoint);
+  app.get("/.well-known/oauth-authorization-server", discoveryEndpoint);
+  app.get("/.well-known/openid-configuration", discoveryEndpoint);
+  app.post("/api/signing-keys/rotate", rotateSigningKeyEndpoint);
 
   allowOnly(app, "/oauth2/token", ["POST"]);
   allowOnly(app, "/oauth2/introspect", ["POST"]);
   allowOnly(app, "/oauth2/revoke", ["POST"]);
   allowOnly(app, REGISTER_PATH, ["POST"]);
   allowOnly(app, `${REGISTER_PATH}/:clientId`, ["GET", "DELETE"]);
+  allowOnly(app, "/oauth2/jwks", ["GET"]);
+  allowOnly(app, "/.well-known/oauth-authorization-server", ["GET"]);
+  allowOnly(app, "/.well-known/openid-configuration", ["GET"]);
+  allowOnly(app, "/api/signing-keys/rotate", ["POST"]);
 
   app.notFound(() => errorResponse(notFound("no such endpoint")));
   app.onError((error) => errorResponse(error));

@@ -23,7 +23,7 @@ export class ConfigError extends Error {
   }
 }
 
-const MAX_LIFETIME = 10 * 365 * 24 * 3600;
+export const MAX_LIFETIME = 10 * 365 * 24 * 3600;
 
 function bool(env: Env, name: keyof Env, fallback: boolean): boolean {
   const raw = env[name];

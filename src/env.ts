@@ -1,10 +1,12 @@
 import type { GrantObject } from "./grant/grant-object";
+import type { SigningKeyObject } from "./keys/signing-key-object";
 import type { RegistryObject } from "./registry/registry-object";
 
 /** Bindings and variables of the Worker, as declared in wrangler.toml (and secrets). */
 export interface Env {
   GRANTS: DurableObjectNamespace<GrantObject>;
   REGISTRY: DurableObjectNamespace<RegistryObject>;
+  SIGNING_KEYS: DurableObjectNamespace<SigningKeyObject>;
   TOKEN_STATUS: KVNamespace;
   REGISTRY_CACHE: KVNamespace;
   RENEW_TOKEN_PER_REQUEST?: string;

@@ -2,6 +2,7 @@ import { createApp } from "./app";
 
 export { GrantObject } from "./grant/grant-object";
 export { RegistryObject } from "./registry/registry-object";
+export { SigningKeyObject } from "./keys/signing-key-object";
 
 /** Worker entry: every HTTPS call goes through the Hono app. */
 export default createApp();

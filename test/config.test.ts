@@ -92,10 +92,7 @@ describe("configuration (SPEC §3)", () => {
     expect(await introspection.text()).toContain("INTROSPECTION_CONSISTENCY");
   });
 
-  it("refuses ACCESS_TOKEN_FORMAT=jwt at the first token request until a JWT generator exists", async () => {
-    const client = await registerClient();
-    const response = await tokenRequest(client, passwordParams(), { ACCESS_TOKEN_FORMAT: "jwt" });
-    expect(response.status).toBe(500);
-    expect(await response.text()).toContain("ACCESS_TOKEN_FORMAT");
+  it("accepts ACCESS_TOKEN_FORMAT=jwt", () => {
+    expect(parseConfig({ ...base, ACCESS_TOKEN_FORMAT: "jwt" }).accessTokenFormat).toBe("jwt");
   });
 });

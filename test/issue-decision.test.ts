@@ -7,6 +7,7 @@ const access = (expiresIn: number): AccessRow => ({
   id: "a",
   hash: "ha",
   scope: "s",
+  format: "opaque",
   refreshId: "r",
   grantType: "password",
   issuedAt: NOW - 1000,
@@ -15,6 +16,7 @@ const access = (expiresIn: number): AccessRow => ({
 const refresh = (expiresIn: number): RefreshRow => ({ id: "r", hash: "hr", issuedAt: NOW - 1000, expiresAt: NOW + expiresIn });
 const policy = (overrides: Partial<IssuePolicy> = {}): IssuePolicy => ({
   scope: "s",
+  format: "opaque",
   renewAccessToken: false,
   renewRefreshToken: false,
   issueRefreshToken: true,
@@ -90,6 +92,11 @@ describe("decideIssue: what the second token request of a key does (SPEC §5.2)"
       supersede: { access: current.access, refresh: null },
       keepRefresh: current.refresh,
     });
+  });
+
+  it("renewal off, access token of another format (client switched to jwt or back): not reused", () => {
+    const current = { access: { ...access(HOUR), format: "jwt" }, refresh: refresh(20 * HOUR) };
+    expect(decideIssue(current, policy(), NOW)).toMatchObject({ kind: "issue", keepRefresh: current.refresh });
   });
 
   it("client_credentials (no refresh token): reuse on access expiry alone", () => {

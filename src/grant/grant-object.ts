@@ -2,9 +2,11 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { Outbox } from "../store/outbox";
 import { revocationRecordWrite, tokenRecordWrite } from "../store/token-status";
-import { generatorFor, type AccessTokenGenerator } from "../tokens/generator";
+import { currentSigningKey } from "../keys/signing-key-cache";
+import { generatorFor, type AccessTokenGenerator, type GeneratorKeys } from "../tokens/generator";
 import { sha256 } from "../tokens/hash";
 import { deriveOpaqueToken, importTokenKey, newTokenId, newTokenKeyMaterial, type TokenKind } from "../tokens/opaque";
+import { jtiOf } from "../tokens/ref";
 import { decideIssue, type AccessRow, type IssuePolicy, type RefreshRow } from "./issue-decision";
 import { grantObjectName, type GrantKey } from "./key";
 import { narrowScope } from "./scope-narrowing";
@@ -75,7 +77,7 @@ const EXPIRY_MARGIN_MS = 1000;
 export class GrantObject extends DurableObject<Env> {
   private readonly outbox: Outbox;
   private readonly rows: TokenRows;
-  private tokenKey!: CryptoKey;
+  private keys!: GeneratorKeys;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -83,7 +85,8 @@ export class GrantObject extends DurableObject<Env> {
     this.rows = new TokenRows(ctx.storage.sql);
     void ctx.blockConcurrencyWhile(async () => {
       migrateGrantSchema(ctx.storage.sql);
-      this.tokenKey = await importTokenKey(this.tokenKeyMaterial());
+      const tokenKey = await importTokenKey(this.tokenKeyMaterial());
+      this.keys = { tokenKey, signingKey: () => currentSigningKey(this.env) };
     });
   }
 
@@ -103,13 +106,14 @@ export class GrantObject extends DurableObject<Env> {
       if (decision.supersede.refresh) this.retire("refresh_tokens", decision.supersede.refresh, now, writes);
       const refreshId =
         decision.keepRefresh?.id ?? (refresh ? this.addRefresh(request.key, request, request.grantType, refresh, now, writes) : null);
-      this.addAccess(request.key, request, { scope: request.key.scope, refreshId, grantType: request.grantType }, access, now, writes);
+      const grant = { scope: request.key.scope, format: generator.format, refreshId, grantType: request.grantType };
+      this.addAccess(request.key, request, grant, access, now, writes);
       return { kind: "issued" as const, keptRefresh: decision.keepRefresh, writes };
     });
 
     if (outcome.kind === "reuse") {
       return {
-        accessToken: await generator.generate(this.tokenKey, this.accessInput(request, request.key, outcome.access)),
+        accessToken: await generator.generate(this.keys, this.accessInput(request, request.key, outcome.access)),
         refreshToken: outcome.refresh ? await this.derive("refresh", outcome.refresh.id) : null,
         expiresIn: outcome.expiresIn,
         scope: request.key.scope,
@@ -149,7 +153,8 @@ export class GrantObject extends DurableObject<Env> {
         this.retire("refresh_tokens", check.refresh, now, writes);
         refreshId = this.addRefresh(key, request, "refresh_token", replacement, now, writes);
       }
-      this.addAccess(key, request, { scope: check.scope, refreshId, grantType: "refresh_token" }, access, now, writes);
+      const grant = { scope: check.scope, format: generator.format, refreshId, grantType: "refresh_token" };
+      this.addAccess(key, request, grant, access, now, writes);
       return { ok: true as const, scope: check.scope, kept: replacement ? null : check.refresh, writes };
     });
     if (!outcome.ok) return outcome;
@@ -243,14 +248,15 @@ export class GrantObject extends DurableObject<Env> {
   private addAccess(
     key: GrantKey,
     settings: IssueSettings,
-    grant: { scope: string; refreshId: string | null; grantType: string },
+    grant: { scope: string; format: string; refreshId: string | null; grantType: string },
     token: MintedToken,
     now: number,
     writes: number[],
   ): void {
     const row: AccessRow = { id: token.id, hash: token.hash, issuedAt: now, expiresAt: now + settings.accessTokenLifetimeMs, ...grant };
     this.rows.insertAccess(row);
-    writes.push(this.outbox.enqueue(this.tokenRecord(key, settings, "access", grant.scope, grant.grantType, row)));
+    const aud = grant.format === "jwt" ? key.clientId : undefined;
+    writes.push(this.outbox.enqueue(this.tokenRecord(key, settings, "access", grant.scope, grant.grantType, row, aud)));
   }
 
   private addRefresh(key: GrantKey, settings: IssueSettings, grantType: string, token: MintedToken, now: number, writes: number[]): string {
@@ -260,7 +266,15 @@ export class GrantObject extends DurableObject<Env> {
     return row.id;
   }
 
-  private tokenRecord(key: GrantKey, settings: IssueSettings, kind: TokenKind, scope: string, grantType: string, row: RefreshRow) {
+  private tokenRecord(
+    key: GrantKey,
+    settings: IssueSettings,
+    kind: TokenKind,
+    scope: string,
+    grantType: string,
+    row: RefreshRow,
+    aud?: string,
+  ) {
     return tokenRecordWrite(row.hash, {
       kind,
       client_id: key.clientId,
@@ -268,7 +282,8 @@ export class GrantObject extends DurableObject<Env> {
       sub: subjectOf(key),
       scope,
       iss: settings.issuer,
-      jti: row.id,
+      jti: jtiOf({ grantId: this.ctx.id.toString(), tokenId: row.id }),
+      ...(aud ? { aud } : {}),
       grant_type: grantType,
       grant: this.ctx.id.toString(),
       iat: Math.floor(row.issuedAt / 1000),
@@ -297,7 +312,7 @@ export class GrantObject extends DurableObject<Env> {
   ): Promise<MintedToken> {
     const id = newTokenId();
     const token = await generator.generate(
-      this.tokenKey,
+      this.keys,
       this.accessInput(settings, { ...key, scope }, { id, issuedAt: now, expiresAt: now + settings.accessTokenLifetimeMs }),
     );
     return { id, token, hash: await sha256(token) };
@@ -310,7 +325,7 @@ export class GrantObject extends DurableObject<Env> {
   }
 
   private derive(kind: TokenKind, tokenId: string): Promise<string> {
-    return deriveOpaqueToken(this.tokenKey, kind, { grantId: this.ctx.id.toString(), tokenId });
+    return deriveOpaqueToken(this.keys.tokenKey, kind, { grantId: this.ctx.id.toString(), tokenId });
   }
 
   private accessInput(settings: IssueSettings, key: GrantKey, row: Pick<AccessRow, "id" | "issuedAt" | "expiresAt">) {

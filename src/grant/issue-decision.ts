@@ -8,6 +8,8 @@ export interface AccessRow {
   hash: string;
   /** The access token's scope: the key's, or narrower after a refresh that asked for less. */
   scope: string;
+  /** The generator format that produced it (opaque, jwt). */
+  format: string;
   refreshId: string | null;
   grantType: string;
   issuedAt: number; // epoch ms
@@ -29,6 +31,8 @@ export interface CurrentTokens {
 export interface IssuePolicy {
   /** The key's (normalised) scope: a current access token narrowed by a refresh is not reused. */
   scope: string;
+  /** The access token format now in force: a token of another format is not reused. */
+  format: string;
   /** RENEW_TOKEN_PER_REQUEST, or a generator that always renews. */
   renewAccessToken: boolean;
   /** RENEW_TOKEN_PER_REQUEST itself: only the setting, not a generator, forces a new refresh token. */
@@ -59,7 +63,8 @@ export function decideIssue(current: CurrentTokens, policy: IssuePolicy, now: nu
   const accessLeft = access ? access.expiresAt - now : 0;
   const refreshLeft = refresh ? refresh.expiresAt - now : 0;
 
-  if (access && !policy.renewAccessToken && access.scope === policy.scope) {
+  const reusable = access && access.scope === policy.scope && access.format === policy.format;
+  if (access && reusable && !policy.renewAccessToken) {
     const refreshUsable = !refresh || refreshLeft > EXPIRY_MARGIN_MS;
     if (accessLeft > EXPIRY_MARGIN_MS && refreshUsable) {
       return { kind: "reuse", access, refresh, expiresIn: Math.floor(accessLeft / 1000) };

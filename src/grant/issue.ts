@@ -1,6 +1,7 @@
 import type { Config } from "../config";
 import type { Env } from "../env";
 import { invalidGrant, invalidScope, OAuthError, temporarilyUnavailable } from "../oauth/errors";
+import type { ClientRecord } from "../registry/client";
 import { generatorFor } from "../tokens/generator";
 import { sha256 } from "../tokens/hash";
 import type { GrantFailure, IssueResult, IssueSettings, RevokeOutcome } from "./grant-object";
@@ -18,12 +19,13 @@ export interface Owner {
   issueRefreshToken: boolean;
 }
 
-function settings(config: Config, issuer: string): IssueSettings {
+/** The server's settings, overridden by the client's own where it registered some. */
+function settings(config: Config, client: ClientRecord, issuer: string): IssueSettings {
   return {
     issuer,
-    accessTokenFormat: generatorFor(config.accessTokenFormat).format,
-    accessTokenLifetimeMs: config.accessTokenLifetime * 1000,
-    refreshTokenLifetimeMs: config.refreshTokenLifetime * 1000,
+    accessTokenFormat: generatorFor(client.access_token_format ?? config.accessTokenFormat).format,
+    accessTokenLifetimeMs: (client.access_token_lifetime ?? config.accessTokenLifetime) * 1000,
+    refreshTokenLifetimeMs: (client.refresh_token_lifetime ?? config.refreshTokenLifetime) * 1000,
   };
 }
 
@@ -31,15 +33,17 @@ function settings(config: Config, issuer: string): IssueSettings {
 export async function issueTokens(
   env: Env,
   config: Config,
-  request: { clientId: string; grantType: string; scope: string; owner: Owner; issuer: string },
+  request: { client: ClientRecord; grantType: string; scope: string; owner: Owner; issuer: string },
 ): Promise<IssueResult> {
-  const generator = generatorFor(config.accessTokenFormat);
-  const key: GrantKey = { clientId: request.clientId, username: request.owner.username, scope: request.scope };
+  const tokenSettings = settings(config, request.client, request.issuer);
+  const generator = generatorFor(tokenSettings.accessTokenFormat);
+  const key: GrantKey = { clientId: request.client.client_id, username: request.owner.username, scope: request.scope };
   return callGrantObject(() =>
     env.GRANTS.getByName(grantObjectName(key)).issue({
-      ...settings(config, request.issuer),
+      ...tokenSettings,
       key,
       scope: key.scope,
+      format: generator.format,
       grantType: request.grantType,
       renewAccessToken: config.renewTokenPerRequest || generator.alwaysRenews,
       renewRefreshToken: config.renewTokenPerRequest,
@@ -52,15 +56,15 @@ export async function issueTokens(
 export async function refreshTokens(
   env: Env,
   config: Config,
-  request: { clientId: string; refreshToken: string; scope: string[] | null; issuer: string },
+  request: { client: ClientRecord; refreshToken: string; scope: string[] | null; issuer: string },
 ): Promise<IssueResult> {
   const owner = grantObjectOfToken(env, request.refreshToken);
   if (!owner) throw invalidGrant("The refresh token is invalid, expired or revoked.");
   const outcome = await callGrantObject(async () =>
     owner.refresh({
-      ...settings(config, request.issuer),
+      ...settings(config, request.client, request.issuer),
       refreshTokenHash: await sha256(request.refreshToken),
-      clientId: request.clientId,
+      clientId: request.client.client_id,
       scope: request.scope,
       renewRefreshToken: config.renewRefreshTokenForRefreshGrant,
     }),

@@ -1,4 +1,5 @@
 import type { Env } from "../env";
+import { parseJwtRef } from "../tokens/jwt";
 import { parseOpaqueToken } from "../tokens/opaque";
 import type { GrantObject } from "./grant-object";
 
@@ -7,7 +8,7 @@ import type { GrantObject } from "./grant-object";
  * never from KV. Null when the token cannot be one of ours.
  */
 export function grantObjectOfToken(env: Env, token: string): DurableObjectStub<GrantObject> | null {
-  const ref = parseOpaqueToken(token);
+  const ref = parseOpaqueToken(token) ?? parseJwtRef(token);
   if (!ref) return null;
   try {
     return env.GRANTS.get(env.GRANTS.idFromString(ref.grantId));

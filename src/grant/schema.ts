@@ -13,6 +13,7 @@ const STATEMENTS = [
      id TEXT PRIMARY KEY,
      hash TEXT NOT NULL UNIQUE,
      scope TEXT NOT NULL,
+     format TEXT NOT NULL,
      refresh_id TEXT,
      grant_type TEXT NOT NULL,
      issued_at INTEGER NOT NULL,

@@ -4,6 +4,7 @@ interface AccessRecordRow extends Record<string, SqlStorageValue> {
   id: string;
   hash: string;
   scope: string;
+  format: string;
   refresh_id: string | null;
   grant_type: string;
   issued_at: number;
@@ -21,6 +22,7 @@ const toAccess = (row: AccessRecordRow): AccessRow => ({
   id: row.id,
   hash: row.hash,
   scope: row.scope,
+  format: row.format,
   refreshId: row.refresh_id,
   grantType: row.grant_type,
   issuedAt: row.issued_at,
@@ -71,10 +73,11 @@ export class TokenRows {
 
   insertAccess(row: AccessRow): void {
     this.sql.exec(
-      "INSERT INTO access_tokens (id, hash, scope, refresh_id, grant_type, issued_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO access_tokens (id, hash, scope, format, refresh_id, grant_type, issued_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
       row.id,
       row.hash,
       row.scope,
+      row.format,
       row.refreshId,
       row.grantType,
       row.issuedAt,

@@ -9,7 +9,7 @@ export function issueForOwner(form: FormParams, context: GrantContext, grantType
   const scopes = normaliseScope(form.get("scope"));
   checkClientScope(context.client.scope, scopes);
   return issueTokens(context.env, context.config, {
-    clientId: context.client.client_id,
+    client: context.client,
     grantType,
     scope: scopeString(scopes),
     owner,

@@ -16,7 +16,7 @@ export const refreshTokenGrant: GrantHandler = {
     const rawScope = form.get("scope");
     const scope = rawScope === undefined || rawScope.trim() === "" ? null : normaliseScope(rawScope);
     return refreshTokens(context.env, context.config, {
-      clientId: context.client.client_id,
+      client: context.client,
       refreshToken,
       scope,
       issuer: context.issuer,

@@ -49,6 +49,7 @@ function activeResponse(record: TokenRecord): Record<string, unknown> {
     sub: record.sub,
     iss: record.iss,
     jti: record.jti,
+    ...(record.aud ? { aud: record.aud } : {}),
   };
 }
 

@@ -2,6 +2,8 @@ import { SUPPORTED_GRANT_TYPES } from "../grants";
 import { invalidClientMetadata } from "../oauth/errors";
 import { normaliseScope, scopeString } from "../oauth/scope";
 import { OAuthError } from "../oauth/errors";
+import { ACCESS_TOKEN_FORMATS } from "../tokens/generator";
+import { MAX_LIFETIME } from "../config";
 import type { ClientMetadata } from "./client";
 
 const MAX_NAME_LENGTH = 256;
@@ -19,6 +21,9 @@ export function parseClientMetadata(body: unknown): ClientMetadata {
     client_name: clientName(fields.client_name),
     grant_types: grantTypes(fields.grant_types),
     ...scope(fields.scope),
+    ...tokenFormat(fields.access_token_format),
+    ...lifetime("access_token_lifetime", fields.access_token_lifetime),
+    ...lifetime("refresh_token_lifetime", fields.refresh_token_lifetime),
   };
 }
 
@@ -45,6 +50,22 @@ function grantTypes(value: unknown): string[] {
     );
   }
   return [...new Set(value as string[])];
+}
+
+function tokenFormat(value: unknown): { access_token_format?: string } {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== "string" || !ACCESS_TOKEN_FORMATS.includes(value)) {
+    throw invalidClientMetadata(`access_token_format must be one of ${ACCESS_TOKEN_FORMATS.join(", ")}`);
+  }
+  return { access_token_format: value };
+}
+
+function lifetime<N extends string>(name: N, value: unknown): Partial<Record<N, number>> {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > MAX_LIFETIME) {
+    throw invalidClientMetadata(`${name} must be a whole number of seconds between 1 and ${MAX_LIFETIME}`);
+  }
+  return { [name]: value } as Partial<Record<N, number>>;
 }
 
 function scope(value: unknown): { scope?: string } {

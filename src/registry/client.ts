@@ -5,6 +5,10 @@ export interface ClientRecord {
   grant_types: string[];
   /** Space-separated scopes the client may obtain; absent means any scope. */
   scope?: string;
+  /** Per-client overrides of ACCESS_TOKEN_FORMAT, ACCESS_TOKEN_LIFETIME, REFRESH_TOKEN_LIFETIME. */
+  access_token_format?: string;
+  access_token_lifetime?: number; // seconds
+  refresh_token_lifetime?: number; // seconds
   /** SHA-256 (base64url) of the client secret; the secret itself is shown once, at registration. */
   secret_hash: string;
   client_id_issued_at: number; // epoch seconds
@@ -15,6 +19,9 @@ export interface ClientMetadata {
   client_name: string;
   grant_types: string[];
   scope?: string;
+  access_token_format?: string;
+  access_token_lifetime?: number;
+  refresh_token_lifetime?: number;
 }
 
 /** The RFC 7591 §3.2.1 view of a client, never with its secret hash. */
@@ -26,6 +33,9 @@ export function clientInformation(client: ClientRecord): Record<string, unknown>
     client_name: client.client_name,
     grant_types: client.grant_types,
     ...(client.scope ? { scope: client.scope } : {}),
+    ...(client.access_token_format ? { access_token_format: client.access_token_format } : {}),
+    ...(client.access_token_lifetime ? { access_token_lifetime: client.access_token_lifetime } : {}),
+    ...(client.refresh_token_lifetime ? { refresh_token_lifetime: client.refresh_token_lifetime } : {}),
     token_endpoint_auth_method: "client_secret_basic",
   };
 }

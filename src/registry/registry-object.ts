@@ -65,6 +65,13 @@ export class RegistryObject extends DurableObject<Env> {
     return row ? (JSON.parse(row.record) as ClientRecord) : null;
   }
 
+  /** The longest per-client access token lifetime (seconds), or null when no client sets one. */
+  maxAccessTokenLifetime(): number | null {
+    return this.ctx.storage.sql
+      .exec<{ n: number | null }>("SELECT max(json_extract(record, '$.access_token_lifetime')) AS n FROM clients")
+      .one().n;
+  }
+
   /** Deletes a client; false when it did not exist. */
   async deleteClient(clientId: string): Promise<boolean> {
     const deleted = this.ctx.storage.transactionSync(() => {

@@ -19,6 +19,7 @@ export interface TokenRecord {
   scope: string;
   iss: string;
   jti: string;
+  aud?: string; // self-contained (JWT) access tokens
   grant_type: string;
   grant: string; // the owning grant object's id, for strong introspection
   iat: number; // epoch seconds

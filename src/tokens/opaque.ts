@@ -1,25 +1,14 @@
-import { fromBase64Url, fromHex, randomBytes, toBase64Url, toHex } from "./encoding";
+import { fromBase64Url, randomBytes, toBase64Url } from "./encoding";
+import { GRANT_ID_BYTES, refBytes, refFromBytes, TOKEN_ID_BYTES, type TokenRef } from "./ref";
 
 /**
- * Opaque token strings. A token is base64url(grantId ‖ tokenId ‖ mac), 64 bytes, 86 characters:
- *
- * - grantId (32 bytes): the id of the grant Durable Object that owns the token, so refresh,
- *   revocation and strong introspection reach the owner without trusting KV;
- * - tokenId (16 random bytes): the row id in that object, also the `jti`;
- * - mac (16 bytes): HMAC-SHA256 under the object's own key over kind ‖ grantId ‖ tokenId.
- *
- * The object stores only tokenId and the SHA-256 of the string; it re-derives the string with its
- * key when renewal is off and the same token must be returned again. Nothing stores it in clear.
+ * Opaque token strings: base64url(grantId ‖ tokenId ‖ mac), 64 bytes, 86 characters. The mac is
+ * HMAC-SHA256 (first 16 bytes) under the grant object's own key over kind ‖ ref, so the object
+ * can re-derive a string it issued (renewal off hands back the same token) while storing only
+ * the token id and the SHA-256 of the string. Nothing stores a token in clear.
  */
 export type TokenKind = "access" | "refresh";
 
-export interface TokenRef {
-  grantId: string; // hex, as DurableObjectId.toString()
-  tokenId: string; // base64url
-}
-
-const GRANT_ID_BYTES = 32;
-const TOKEN_ID_BYTES = 16;
 const MAC_BYTES = 16;
 const TOKEN_BYTES = GRANT_ID_BYTES + TOKEN_ID_BYTES + MAC_BYTES;
 const encoder = new TextEncoder();
@@ -39,26 +28,18 @@ export function importTokenKey(material: string): Promise<CryptoKey> {
 }
 
 export async function deriveOpaqueToken(key: CryptoKey, kind: TokenKind, ref: TokenRef): Promise<string> {
-  const grantId = fromHex(ref.grantId);
-  const tokenId = fromBase64Url(ref.tokenId);
-  if (grantId.length !== GRANT_ID_BYTES || tokenId?.length !== TOKEN_ID_BYTES) {
-    throw new Error("malformed token reference");
-  }
+  const prefix = refBytes(ref);
   const signed = encoder.encode(`${kind}.${ref.grantId}.${ref.tokenId}`);
   const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, signed)).subarray(0, MAC_BYTES);
   const bytes = new Uint8Array(TOKEN_BYTES);
-  bytes.set(grantId, 0);
-  bytes.set(tokenId, GRANT_ID_BYTES);
-  bytes.set(mac, GRANT_ID_BYTES + TOKEN_ID_BYTES);
+  bytes.set(prefix, 0);
+  bytes.set(mac, prefix.length);
   return toBase64Url(bytes);
 }
 
-/** Reads the routing part of a presented token; null when it cannot be one of ours. */
+/** Reads the ref of a presented opaque token; null when it cannot be one of ours. */
 export function parseOpaqueToken(token: string): TokenRef | null {
   const bytes = token.length === 86 ? fromBase64Url(token) : null;
   if (!bytes || bytes.length !== TOKEN_BYTES) return null;
-  return {
-    grantId: toHex(bytes.subarray(0, GRANT_ID_BYTES)),
-    tokenId: toBase64Url(bytes.subarray(GRANT_ID_BYTES, GRANT_ID_BYTES + TOKEN_ID_BYTES)),
-  };
+  return refFromBytes(bytes);
 }

@@ -21,9 +21,19 @@ function freePort(): Promise<number> {
   });
 }
 
-export async function startDevServer(vars: Record<string, string> = {}): Promise<DevServer> {
+/** A fresh directory for wrangler dev's local Durable Object and KV state. */
+export function newStateDir(): string {
+  return mkdtempSync(join(tmpdir(), "oauth-e2e-"));
+}
+
+/**
+ * Starts wrangler dev. With `stateDir`, the state lives there and survives stop() (to restart
+ * on the same state); without it, a fresh directory is used and removed on stop().
+ */
+export async function startDevServer(options: { vars?: Record<string, string>; stateDir?: string } = {}): Promise<DevServer> {
   const [port, inspectorPort] = [await freePort(), await freePort()];
-  const state = mkdtempSync(join(tmpdir(), "oauth-e2e-"));
+  const state = options.stateDir ?? newStateDir();
+  const vars = options.vars ?? {};
   const varArgs = Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]);
   const child = spawn(
     process.execPath,
@@ -45,7 +55,7 @@ export async function startDevServer(vars: Record<string, string> = {}): Promise
     url,
     async stop() {
       await kill(child);
-      rmSync(state, { recursive: true, force: true });
+      if (!options.stateDir) rmSync(state, { recursive: true, force: true });
     },
   };
 }
