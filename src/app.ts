@@ -7,7 +7,9 @@ import { jwksEndpoint } from "./http/jwks";
 import { rotateSigningKeyEndpoint } from "./http/signing-keys";
 import { registration } from "./http/register";
 import { revocationEndpoint } from "./http/revoke";
+import { scimUsers } from "./http/scim";
 import { errorResponse } from "./http/respond";
+import { ScimError } from "./http/scim-error";
 import { tokenEndpoint } from "./http/token";
 import { OAuthError, invalidRequest, notFound } from "./oauth/errors";
 
@@ -32,6 +34,7 @@ export function createApp(): Hono<{ Bindings: Env }> {
   app.post("/oauth2/introspect", introspectionEndpoint);
   app.post("/oauth2/revoke", revocationEndpoint);
   app.route(REGISTER_PATH, registration);
+  app.route("/scim2/Users", scimUsers);
   app.get("/oauth2/jwks", jwksEndpoint);
   app.get("/.well-known/oauth-authorization-server", discoveryEndpoint);
   app.get("/.well-known/openid-configuration", discoveryEndpoint);
@@ -41,11 +44,14 @@ export function createApp(): Hono<{ Bindings: Env }> {
   allowOnly(app, "/oauth2/introspect", ["POST"]);
   allowOnly(app, "/oauth2/revoke", ["POST"]);
   allowOnly(app, REGISTER_PATH, ["POST"]);
-  allowOnly(app, `${REGISTER_PATH}/:clientId`, ["GET", "DELETE"]);
+  allowOnly(app, `${REGISTER_PATH}/:clientId`, ["GET", "PUT", "DELETE"]);
+  allowOnly(app, `${REGISTER_PATH}/:clientId/secret`, ["POST"]);
   allowOnly(app, "/oauth2/jwks", ["GET"]);
   allowOnly(app, "/.well-known/oauth-authorization-server", ["GET"]);
   allowOnly(app, "/.well-known/openid-configuration", ["GET"]);
   allowOnly(app, "/api/signing-keys/rotate", ["POST"]);
+  allowOnly(app, "/scim2/Users", ["GET", "POST"], scimMethodError);
+  allowOnly(app, "/scim2/Users/:id", ["GET", "PATCH", "DELETE"], scimMethodError);
 
   app.notFound(() => errorResponse(notFound("no such endpoint")));
   app.onError((error) => errorResponse(error));
@@ -53,10 +59,18 @@ export function createApp(): Hono<{ Bindings: Env }> {
 }
 
 /** Any other method on a known path is 405 with an Allow header, not 404. */
-function allowOnly(app: Hono<{ Bindings: Env }>, path: string, methods: string[]): void {
+function allowOnly(
+  app: Hono<{ Bindings: Env }>,
+  path: string,
+  methods: string[],
+  toError: (message: string) => OAuthError | ScimError = oauthMethodError,
+): void {
   app.all(path, () => {
-    throw new OAuthError("invalid_request", `use ${methods.join(" or ")} on this endpoint`, 405, {
-      Allow: methods.join(", "),
-    });
+    const response = errorResponse(toError(`use ${methods.join(" or ")} on this endpoint`));
+    response.headers.set("Allow", methods.join(", "));
+    return response;
   });
 }
+
+const oauthMethodError = (message: string) => new OAuthError("invalid_request", message, 405);
+const scimMethodError = (message: string) => new ScimError(405, message);

@@ -10,6 +10,7 @@ export interface Config {
   introspectionConsistency: "eventual" | "strong";
   issuer: string | undefined;
   admin: { username: string; password: string };
+  lockout: { maxFailedAttempts: number; windowMs: number; durationMs: number };
 }
 
 /** A misconfigured variable; the message names it so the operator can fix it. */
@@ -35,15 +36,16 @@ function bool(env: Env, name: keyof Env, fallback: boolean): boolean {
   throw new ConfigError(name, `must be "true" or "false", got ${JSON.stringify(raw)}`);
 }
 
-function seconds(env: Env, name: keyof Env, fallback: number): number {
+/** A whole number from 1 to MAX_LIFETIME (seconds, or a count). */
+function wholeNumber(env: Env, name: keyof Env, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
   if (typeof raw !== "string" || !/^\d+$/.test(raw.trim())) {
-    throw new ConfigError(name, `must be a whole number of seconds, got ${JSON.stringify(raw)}`);
+    throw new ConfigError(name, `must be a whole number, got ${JSON.stringify(raw)}`);
   }
   const value = Number(raw.trim());
   if (value < 1 || value > MAX_LIFETIME) {
-    throw new ConfigError(name, `must be between 1 and ${MAX_LIFETIME} seconds, got ${value}`);
+    throw new ConfigError(name, `must be between 1 and ${MAX_LIFETIME}, got ${value}`);
   }
   return value;
 }
@@ -91,8 +93,8 @@ export function parseConfig(env: Env): Config {
     // The shipped wrangler.toml turns renewal on; unset means WSO2's default, off.
     renewTokenPerRequest: bool(env, "RENEW_TOKEN_PER_REQUEST", false),
     renewRefreshTokenForRefreshGrant: bool(env, "RENEW_REFRESH_TOKEN_FOR_REFRESH_GRANT", true),
-    accessTokenLifetime: seconds(env, "ACCESS_TOKEN_LIFETIME", 3600),
-    refreshTokenLifetime: seconds(env, "REFRESH_TOKEN_LIFETIME", 86400),
+    accessTokenLifetime: wholeNumber(env, "ACCESS_TOKEN_LIFETIME", 3600),
+    refreshTokenLifetime: wholeNumber(env, "REFRESH_TOKEN_LIFETIME", 86400),
     accessTokenFormat: oneOf(env, "ACCESS_TOKEN_FORMAT", ["opaque", "jwt"] as const, "opaque"),
     introspectionConsistency: oneOf(
       env,
@@ -102,6 +104,12 @@ export function parseConfig(env: Env): Config {
     ),
     issuer: issuer(env),
     admin: { username: secret(env, "ADMIN_USERNAME"), password: secret(env, "ADMIN_PASSWORD") },
+    // WSO2's account-lock handler: 5 failures within 15 minutes lock for 15 minutes.
+    lockout: {
+      maxFailedAttempts: wholeNumber(env, "ACCOUNT_LOCK_MAX_FAILED_ATTEMPTS", 5),
+      windowMs: wholeNumber(env, "ACCOUNT_LOCK_WINDOW", 900) * 1000,
+      durationMs: wholeNumber(env, "ACCOUNT_LOCK_DURATION", 900) * 1000,
+    },
   };
 }
 

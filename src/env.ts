@@ -1,5 +1,6 @@
 import type { GrantObject } from "./grant/grant-object";
 import type { SigningKeyObject } from "./keys/signing-key-object";
+import type { LockoutObject } from "./registry/lockout-object";
 import type { RegistryObject } from "./registry/registry-object";
 
 /** Bindings and variables of the Worker, as declared in wrangler.toml (and secrets). */
@@ -7,6 +8,7 @@ export interface Env {
   GRANTS: DurableObjectNamespace<GrantObject>;
   REGISTRY: DurableObjectNamespace<RegistryObject>;
   SIGNING_KEYS: DurableObjectNamespace<SigningKeyObject>;
+  LOCKOUTS: DurableObjectNamespace<LockoutObject>;
   TOKEN_STATUS: KVNamespace;
   REGISTRY_CACHE: KVNamespace;
   RENEW_TOKEN_PER_REQUEST?: string;
@@ -16,6 +18,9 @@ export interface Env {
   ACCESS_TOKEN_FORMAT?: string;
   INTROSPECTION_CONSISTENCY?: string;
   ISSUER?: string;
+  ACCOUNT_LOCK_MAX_FAILED_ATTEMPTS?: string;
+  ACCOUNT_LOCK_WINDOW?: string;
+  ACCOUNT_LOCK_DURATION?: string;
   ADMIN_USERNAME?: string;
   ADMIN_PASSWORD?: string;
 }

@@ -3,6 +3,7 @@ import { createApp } from "./app";
 export { GrantObject } from "./grant/grant-object";
 export { RegistryObject } from "./registry/registry-object";
 export { SigningKeyObject } from "./keys/signing-key-object";
+export { LockoutObject } from "./registry/lockout-object";
 
 /** Worker entry: every HTTPS call goes through the Hono app. */
 export default createApp();

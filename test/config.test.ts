@@ -17,6 +17,9 @@ describe("configuration (SPEC §3)", () => {
       ACCESS_TOKEN_FORMAT: undefined,
       INTROSPECTION_CONSISTENCY: undefined,
       ISSUER: undefined,
+      ACCOUNT_LOCK_MAX_FAILED_ATTEMPTS: undefined,
+      ACCOUNT_LOCK_WINDOW: undefined,
+      ACCOUNT_LOCK_DURATION: undefined,
     });
     expect(config).toEqual({
       renewTokenPerRequest: false,
@@ -27,6 +30,7 @@ describe("configuration (SPEC §3)", () => {
       introspectionConsistency: "eventual",
       issuer: undefined,
       admin: { username: "admin", password: "admin" },
+      lockout: { maxFailedAttempts: 5, windowMs: 900_000, durationMs: 900_000 },
     });
   });
 
@@ -66,6 +70,8 @@ describe("configuration (SPEC §3)", () => {
     ["ISSUER", "not a url"],
     ["ISSUER", "http://id.example.com"],
     ["ADMIN_PASSWORD", ""],
+    ["ACCOUNT_LOCK_MAX_FAILED_ATTEMPTS", "five"],
+    ["ACCOUNT_LOCK_DURATION", "0"],
     ["ADMIN_USERNAME", undefined],
   ] as const) {
     it(`rejects ${variable}=${JSON.stringify(value)} with an error naming it`, () => {

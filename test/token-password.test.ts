@@ -66,7 +66,7 @@ describe("POST /oauth2/token, grant_type=password (RFC 6749 §4.3)", () => {
     for (const params of [
       { ...passwordParams(), password: "wrong" },
       { ...passwordParams(), username: "nobody" },
-      { ...passwordParams(), username: "ADMIN" },
+      { ...passwordParams(), username: "admin2" },
     ]) {
       const response = await tokenRequest(client, params);
       expect(response.status).toBe(400);
@@ -75,6 +75,15 @@ describe("POST /oauth2/token, grant_type=password (RFC 6749 §4.3)", () => {
         error_description: "Authentication failed: wrong username or password.",
       });
     }
+  });
+
+  it("matches the username case-insensitively and keys tokens by the canonical name", async () => {
+    const client = await registerClient();
+    const reuse = { RENEW_TOKEN_PER_REQUEST: "false" };
+    const lower = await token(client, passwordParams("case"), reuse);
+    const upper = await token(client, { ...passwordParams("case"), username: "ADMIN" }, reuse);
+    expect(upper.access_token).toBe(lower.access_token);
+    expect((await introspect(upper.access_token)).username).toBe("admin");
   });
 
   it("requires username and password", async () => {

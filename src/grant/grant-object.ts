@@ -11,6 +11,9 @@ import { decideIssue, type AccessRow, type IssuePolicy, type RefreshRow } from "
 import { grantObjectName, type GrantKey } from "./key";
 import { narrowScope } from "./scope-narrowing";
 import { migrateGrantSchema } from "./schema";
+import type { Fence } from "../registry/revocation-fanout";
+import type { GrantIndexOutcome } from "../registry/registry-object";
+import { registryObject } from "../store/registry-cache";
 import { TokenRows } from "./token-rows";
 
 /** What every request that issues tokens carries: the Worker's configuration for them. */
@@ -25,12 +28,15 @@ export interface IssueSettings {
 export interface IssueRequest extends IssuePolicy, IssueSettings {
   key: GrantKey;
   grantType: string;
+  /** The client's and user's epochs the request was authenticated under. */
+  fence: Fence;
 }
 
 /** A refresh grant request (SPEC §5.4). `scope` is the requested scope, null for the grant's own. */
 export interface RefreshRequest extends IssueSettings {
   refreshTokenHash: string;
   clientId: string;
+  clientEpoch: number;
   scope: string[] | null;
   renewRefreshToken: boolean;
 }
@@ -49,8 +55,8 @@ export interface IssueResult {
   scope: string;
 }
 
-export type GrantFailure = { ok: false; error: "invalid_grant" | "invalid_scope"; description: string };
-export type RefreshOutcome = { ok: true; tokens: IssueResult } | GrantFailure;
+export type GrantFailure = { ok: false; error: "invalid_grant" | "invalid_scope" | "invalid_client"; description: string };
+export type TokenOutcome = { ok: true; tokens: IssueResult } | GrantFailure;
 /** `foreign`: the token exists but belongs to another client, so it is left alone. */
 export type RevokeOutcome = "revoked" | "unknown" | "foreign";
 
@@ -91,13 +97,20 @@ export class GrantObject extends DurableObject<Env> {
   }
 
   /** SPEC §5.2: issue (or, with renewal off, hand back) the key's tokens. */
-  async issue(request: IssueRequest): Promise<IssueResult> {
+  async issue(request: IssueRequest): Promise<TokenOutcome> {
     const generator = generatorFor(request.accessTokenFormat);
+    if (!this.meta("indexed")) {
+      const registration = await this.register(request);
+      if (registration !== "indexed") return staleCredentials(registration);
+    }
     const now = Date.now();
     const access = await this.mintAccess(generator, request, request.key, request.key.scope, now);
     const refresh = request.issueRefreshToken ? await this.mint("refresh") : null;
 
     const outcome = this.ctx.storage.transactionSync(() => {
+      const fence = this.fence();
+      if (request.fence.clientEpoch < fence.clientEpoch) return { kind: "refused" as const, failure: staleCredentials("stale_client") };
+      if (request.fence.userEpoch < fence.userEpoch) return { kind: "refused" as const, failure: staleCredentials("stale_user") };
       this.bindKey(request.key);
       const decision = decideIssue(this.rows.current(), request, now);
       if (decision.kind === "reuse") return decision;
@@ -111,28 +124,29 @@ export class GrantObject extends DurableObject<Env> {
       return { kind: "issued" as const, keptRefresh: decision.keepRefresh, writes };
     });
 
+    if (outcome.kind === "refused") return outcome.failure;
     if (outcome.kind === "reuse") {
-      return {
+      return ok({
         accessToken: await generator.generate(this.keys, this.accessInput(request, request.key, outcome.access)),
         refreshToken: outcome.refresh ? await this.derive("refresh", outcome.refresh.id) : null,
         expiresIn: outcome.expiresIn,
         scope: request.key.scope,
-      };
+      });
     }
     await this.publish(outcome.writes);
-    return {
+    return ok({
       accessToken: access.token,
       refreshToken: outcome.keptRefresh ? await this.derive("refresh", outcome.keptRefresh.id) : (refresh?.token ?? null),
       expiresIn: Math.floor(request.accessTokenLifetimeMs / 1000),
       scope: request.key.scope,
-    };
+    });
   }
 
   /**
    * SPEC §5.4: exchange a live refresh token of this grant for a new access token; the previous
    * access token dies even with time left. With renewal, the refresh token is replaced too.
    */
-  async refresh(request: RefreshRequest): Promise<RefreshOutcome> {
+  async refresh(request: RefreshRequest): Promise<TokenOutcome> {
     const key = this.storedKey();
     if (!key) return invalidGrant("The refresh token is invalid, expired or revoked.");
     const now = Date.now();
@@ -188,6 +202,24 @@ export class GrantObject extends DurableObject<Env> {
     return outcome.result;
   }
 
+  /**
+   * Kills every token of this object and refuses requests authenticated under older epochs: the
+   * registry calls this when the client or user changed credentials or went away.
+   */
+  async revokeAll(fence: Fence): Promise<void> {
+    const writes = this.ctx.storage.transactionSync(() => {
+      const current = this.fence();
+      this.setMeta("client_fence", String(Math.max(current.clientEpoch, fence.clientEpoch)));
+      this.setMeta("user_fence", String(Math.max(current.userEpoch, fence.userEpoch)));
+      const now = Date.now();
+      const writes: number[] = [];
+      for (const row of this.rows.allAccess()) this.retire("access_tokens", row, now, writes);
+      for (const row of this.rows.allRefresh()) this.retire("refresh_tokens", row, now, writes);
+      return writes;
+    });
+    await this.publish(writes);
+  }
+
   /** Strong introspection: is the token with this hash a live token of this object? */
   isActive(hash: string): boolean {
     return this.rows.isLive(hash, Date.now());
@@ -208,6 +240,7 @@ export class GrantObject extends DurableObject<Env> {
       return invalidGrant("The refresh token is invalid, expired or revoked.");
     }
     if (key.clientId !== request.clientId) return invalidGrant("The refresh token was issued to another client.");
+    if (request.clientEpoch < this.fence().clientEpoch) return invalidGrant("The refresh token is invalid, expired or revoked.");
     const scope = request.scope ? narrowScope(key.scope, request.scope) : key.scope;
     if (scope === null) {
       return { ok: false, error: "invalid_scope", description: "The requested scope exceeds the scope originally granted." };
@@ -349,6 +382,30 @@ export class GrantObject extends DurableObject<Env> {
     return material;
   }
 
+  /**
+   * Registers this object in the registry's grant index before its first token, so a later
+   * credential change or deletion reaches it. False when the registry already knows the
+   * request's credentials are outdated.
+   */
+  private async register(request: IssueRequest): Promise<GrantIndexOutcome> {
+    const outcome = await registryObject(this.env).indexGrant({
+      objectId: this.ctx.id.toString(),
+      clientId: request.key.clientId,
+      username: request.key.username,
+      fence: request.fence,
+    });
+    if (outcome === "indexed") this.setMeta("indexed", "1");
+    return outcome;
+  }
+
+  private fence(): Fence {
+    return { clientEpoch: Number(this.meta("client_fence") ?? 0), userEpoch: Number(this.meta("user_fence") ?? 0) };
+  }
+
+  private setMeta(name: string, value: string): void {
+    this.ctx.storage.sql.exec("INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)", name, value);
+  }
+
   private storedKey(): GrantKey | null {
     const stored = this.meta("key");
     return stored ? (JSON.parse(stored) as GrantKey) : null;
@@ -373,4 +430,15 @@ function subjectOf(key: GrantKey): string {
 
 function invalidGrant(description: string): GrantFailure {
   return { ok: false, error: "invalid_grant", description };
+}
+
+function ok(tokens: IssueResult): TokenOutcome {
+  return { ok: true, tokens };
+}
+
+/** The request was authenticated with credentials that have since been changed or deleted. */
+function staleCredentials(outcome: "stale_client" | "stale_user"): GrantFailure {
+  return outcome === "stale_client"
+    ? { ok: false, error: "invalid_client", description: "Client authentication failed." }
+    : invalidGrant("Authentication failed: wrong username or password.");
 }

@@ -1,10 +1,10 @@
 import type { Config } from "../config";
 import type { Env } from "../env";
-import { invalidGrant, invalidScope, OAuthError, temporarilyUnavailable } from "../oauth/errors";
+import { invalidClient, invalidGrant, invalidScope, OAuthError, temporarilyUnavailable } from "../oauth/errors";
 import type { ClientRecord } from "../registry/client";
 import { generatorFor } from "../tokens/generator";
 import { sha256 } from "../tokens/hash";
-import type { GrantFailure, IssueResult, IssueSettings, RevokeOutcome } from "./grant-object";
+import type { GrantFailure, IssueResult, IssueSettings, RevokeOutcome, TokenOutcome } from "./grant-object";
 import { grantObjectName, type GrantKey } from "./key";
 import { grantObjectOfToken } from "./route";
 
@@ -16,6 +16,8 @@ import { grantObjectOfToken } from "./route";
 export interface Owner {
   /** The resource owner's username; empty for client_credentials (SPEC §5.1). */
   username: string;
+  /** The user's epoch when authenticated; 0 when there is no user. */
+  epoch: number;
   issueRefreshToken: boolean;
 }
 
@@ -38,18 +40,21 @@ export async function issueTokens(
   const tokenSettings = settings(config, request.client, request.issuer);
   const generator = generatorFor(tokenSettings.accessTokenFormat);
   const key: GrantKey = { clientId: request.client.client_id, username: request.owner.username, scope: request.scope };
-  return callGrantObject(() =>
+  const outcome = await callGrantObject(async (): Promise<TokenOutcome> =>
     env.GRANTS.getByName(grantObjectName(key)).issue({
       ...tokenSettings,
       key,
       scope: key.scope,
       format: generator.format,
+      fence: { clientEpoch: request.client.epoch, userEpoch: request.owner.epoch },
       grantType: request.grantType,
       renewAccessToken: config.renewTokenPerRequest || generator.alwaysRenews,
       renewRefreshToken: config.renewTokenPerRequest,
       issueRefreshToken: request.owner.issueRefreshToken,
     }),
   );
+  if (!outcome.ok) throw grantFailure(outcome);
+  return outcome.tokens;
 }
 
 /** refresh_token: the token leads to its own grant object; KV is never consulted. */
@@ -65,6 +70,7 @@ export async function refreshTokens(
       ...settings(config, request.client, request.issuer),
       refreshTokenHash: await sha256(request.refreshToken),
       clientId: request.client.client_id,
+      clientEpoch: request.client.epoch,
       scope: request.scope,
       renewRefreshToken: config.renewRefreshTokenForRefreshGrant,
     }),
@@ -87,7 +93,9 @@ export async function revokeToken(
 }
 
 function grantFailure(failure: GrantFailure): OAuthError {
-  return failure.error === "invalid_scope" ? invalidScope(failure.description) : invalidGrant(failure.description);
+  if (failure.error === "invalid_scope") return invalidScope(failure.description);
+  if (failure.error === "invalid_client") return invalidClient(failure.description);
+  return invalidGrant(failure.description);
 }
 
 async function callGrantObject<T>(call: () => Promise<T>): Promise<T> {

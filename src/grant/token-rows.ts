@@ -66,6 +66,14 @@ export class TokenRows {
     return this.sql.exec<RefreshRecordRow>("SELECT * FROM refresh_tokens WHERE id = ?", id).toArray().map(toRefresh)[0] ?? null;
   }
 
+  allAccess(): AccessRow[] {
+    return this.sql.exec<AccessRecordRow>("SELECT * FROM access_tokens").toArray().map(toAccess);
+  }
+
+  allRefresh(): RefreshRow[] {
+    return this.sql.exec<RefreshRecordRow>("SELECT * FROM refresh_tokens").toArray().map(toRefresh);
+  }
+
   /** The access tokens issued with a refresh token: the rest of its pair. */
   accessOfRefresh(refreshId: string): AccessRow[] {
     return this.sql.exec<AccessRecordRow>("SELECT * FROM access_tokens WHERE refresh_id = ?", refreshId).toArray().map(toAccess);

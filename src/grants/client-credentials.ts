@@ -7,5 +7,5 @@ import { issueForOwner } from "./key-grant";
  */
 export const clientCredentialsGrant: GrantHandler = {
   grantType: "client_credentials",
-  exchange: (form, context) => issueForOwner(form, context, "client_credentials", { username: "", issueRefreshToken: false }),
+  exchange: (form, context) => issueForOwner(form, context, "client_credentials", { username: "", epoch: 0, issueRefreshToken: false }),
 };

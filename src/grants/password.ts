@@ -13,9 +13,9 @@ export const passwordGrant: GrantHandler = {
     if (hasControlCharacters(username) || hasControlCharacters(password)) {
       throw invalidRequest("username and password must not contain control characters");
     }
-    const user = await authenticateUser(context.config, username, password);
+    const user = await authenticateUser(context.env, context.config, username, password);
     // The same answer for an unknown user and a wrong password: nothing to enumerate.
     if (!user) throw invalidGrant("Authentication failed: wrong username or password.");
-    return issueForOwner(form, context, "password", { username: user.username, issueRefreshToken: true });
+    return issueForOwner(form, context, "password", { username: user.username, epoch: user.epoch, issueRefreshToken: true });
   },
 };

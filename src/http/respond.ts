@@ -2,16 +2,30 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { ConfigError } from "../config";
 import { OAuthError, invalidRequest } from "../oauth/errors";
+import { SCIM_ERROR_SCHEMA, ScimError } from "./scim-error";
 
 const NO_STORE = { "Cache-Control": "no-store", Pragma: "no-cache" };
 
-/** The one place an error becomes a response: RFC 6749 §5.2 JSON, never a stack trace. */
+/**
+ * The one place an error becomes a response: RFC 6749 §5.2 JSON (or an RFC 7644 SCIM Error on the
+ * SCIM endpoints), never a stack trace.
+ */
 export function errorResponse(error: unknown): Response {
+  if (error instanceof ScimError) {
+    return Response.json(
+      { schemas: [SCIM_ERROR_SCHEMA], status: String(error.status), ...(error.scimType ? { scimType: error.scimType } : {}), detail: error.detail },
+      { status: error.status, headers: { "Content-Type": "application/scim+json", ...NO_STORE, ...authenticateHeader(error.status) } },
+    );
+  }
   const oauth = toOAuthError(error);
   return Response.json(
     { error: oauth.code, error_description: oauth.description },
     { status: oauth.status, headers: { ...NO_STORE, ...oauth.headers } },
   );
+}
+
+function authenticateHeader(status: number): Record<string, string> {
+  return status === 401 ? { "WWW-Authenticate": 'Basic realm="oauth2", charset="UTF-8"' } : {};
 }
 
 function toOAuthError(error: unknown): OAuthError {

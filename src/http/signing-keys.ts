@@ -3,6 +3,7 @@ import { configOf } from "../config";
 import type { Env } from "../env";
 import { forgetSigningKey, SIGNING_KEY_CACHE_MS, signingKeyObject } from "../keys/signing-key-cache";
 import { requireAdministrator } from "../oauth/caller-auth";
+import { registryObject } from "../store/registry-cache";
 
 /** Margin for clock differences between isolates on top of the computed publication time. */
 const SAFETY_MS = 60_000;
@@ -16,7 +17,7 @@ const SAFETY_MS = 60_000;
 export async function rotateSigningKeyEndpoint(c: Context<{ Bindings: Env }>): Promise<Response> {
   const config = configOf(c.env);
   await requireAdministrator(config, c.req.header("Authorization"));
-  const clientMax = await c.env.REGISTRY.getByName("registry").maxAccessTokenLifetime();
+  const clientMax = await registryObject(c.env).maxAccessTokenLifetime();
   const longestLifetimeMs = Math.max(config.accessTokenLifetime, clientMax ?? 0) * 1000;
   const rotation = await signingKeyObject(c.env).rotate(longestLifetimeMs + SIGNING_KEY_CACHE_MS + SAFETY_MS);
   forgetSigningKey();

@@ -2,7 +2,7 @@ import type { Env } from "../env";
 import type { FormParams } from "../http/form";
 import { isVisibleAscii } from "../http/form";
 import type { ClientRecord } from "../registry/client";
-import { findClient } from "../store/client-cache";
+import { findClient } from "../store/registry-cache";
 import { constantTimeEqual, sha256 } from "../tokens/hash";
 import { formDecode, parseBasic } from "./basic";
 import { invalidClient, invalidRequest } from "./errors";

@@ -11,6 +11,8 @@ export interface ClientRecord {
   refresh_token_lifetime?: number; // seconds
   /** SHA-256 (base64url) of the client secret; the secret itself is shown once, at registration. */
   secret_hash: string;
+  /** Raised when the secret is rotated: tokens issued under an older epoch are dead. */
+  epoch: number;
   client_id_issued_at: number; // epoch seconds
 }
 

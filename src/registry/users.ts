@@ -1,16 +1,54 @@
 import type { Config } from "../config";
-import { isAdministrator } from "../oauth/admin";
+import type { Env } from "../env";
+import { findUserCredentials } from "../store/registry-cache";
+import { constantTimeEqual } from "../tokens/hash";
+import type { LockoutPolicy } from "./lockout-object";
+import { spendPasswordCheck, verifyPassword } from "./password-hash";
+import { userNameKey } from "./user";
 
 /** A resource owner authenticated by the password grant. */
 export interface User {
+  /** The canonical userName, which goes into the grant key. */
   username: string;
+  /** The user's epoch when authenticated (see RevocationFanout); 0 for the administrator. */
+  epoch: number;
+}
+
+interface Candidate {
+  username: string;
+  epoch: number;
+  verify(password: string): Promise<boolean>;
 }
 
 /**
- * Authenticates a resource owner. Today the only user is the super administrator from
- * ADMIN_USERNAME / ADMIN_PASSWORD (as WSO2's admin is a user of the password grant); the SCIM
- * user store joins here later. Returns the canonical username, which goes into the grant key.
+ * Authenticates a resource owner: the super administrator (ADMIN_USERNAME / ADMIN_PASSWORD, a user
+ * of the password grant as in WSO2) or an active SCIM user. WSO2's account lock applies to both:
+ * after too many failures within the window, attempts are refused for a while, with the same
+ * answer as a wrong password. Null for every kind of failure: nothing to enumerate.
  */
-export async function authenticateUser(config: Config, username: string, password: string): Promise<User | null> {
-  return (await isAdministrator(config, { username, password })) ? { username: config.admin.username } : null;
+export async function authenticateUser(env: Env, config: Config, username: string, password: string): Promise<User | null> {
+  const candidate = await findCandidate(env, config, username);
+  if (!candidate) {
+    await spendPasswordCheck(password); // an unknown user costs what a wrong password costs
+    return null;
+  }
+  const policy: LockoutPolicy = config.lockout;
+  const lock = env.LOCKOUTS.getByName(userNameKey(candidate.username));
+  const status = await lock.status(policy);
+  if (status.locked) return null;
+  if (!(await candidate.verify(password))) {
+    await lock.recordFailure(policy);
+    return null;
+  }
+  if (status.failures > 0) await lock.recordSuccess();
+  return { username: candidate.username, epoch: candidate.epoch };
+}
+
+async function findCandidate(env: Env, config: Config, username: string): Promise<Candidate | null> {
+  if (userNameKey(username) === userNameKey(config.admin.username)) {
+    return { username: config.admin.username, epoch: 0, verify: (password) => constantTimeEqual(password, config.admin.password) };
+  }
+  const user = await findUserCredentials(env, username);
+  if (!user || !user.active) return null;
+  return { username: user.userName, epoch: user.epoch, verify: (password) => verifyPassword(password, user.password) };
 }

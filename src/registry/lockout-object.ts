@@ -1,0 +1,54 @@
+import { DurableObject } from "cloudflare:workers";
+import type { Env } from "../env";
+
+/** WSO2's account-lock handler settings (SPEC-silent; thresholds come from [vars]). */
+export interface LockoutPolicy {
+  maxFailedAttempts: number;
+  windowMs: number;
+  durationMs: number;
+}
+
+/**
+ * Failed password-grant attempts of one user (one object per lower-cased userName). Its
+ * requests are serialised, so the count is exact however many attempts arrive at once.
+ */
+export class LockoutObject extends DurableObject<Env> {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS failures (at INTEGER NOT NULL)");
+    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS lock (id INTEGER PRIMARY KEY CHECK (id = 1), until INTEGER NOT NULL)");
+  }
+
+  /** Whether attempts are refused now; also the number of recent failures. */
+  status(policy: LockoutPolicy): { locked: boolean; failures: number } {
+    const now = Date.now();
+    return { locked: this.lockedUntil() > now, failures: this.recentFailures(policy, now) };
+  }
+
+  /** Counts a failed attempt; the one that reaches the threshold locks the account. */
+  recordFailure(policy: LockoutPolicy): { locked: boolean } {
+    return this.ctx.storage.transactionSync(() => {
+      const now = Date.now();
+      if (this.lockedUntil() > now) return { locked: true };
+      this.ctx.storage.sql.exec("INSERT INTO failures (at) VALUES (?)", now);
+      if (this.recentFailures(policy, now) < policy.maxFailedAttempts) return { locked: false };
+      this.ctx.storage.sql.exec("INSERT OR REPLACE INTO lock (id, until) VALUES (1, ?)", now + policy.durationMs);
+      this.ctx.storage.sql.exec("DELETE FROM failures");
+      return { locked: true };
+    });
+  }
+
+  /** A successful login resets the count. */
+  recordSuccess(): void {
+    this.ctx.storage.sql.exec("DELETE FROM failures");
+  }
+
+  private lockedUntil(): number {
+    return this.ctx.storage.sql.exec<{ until: number }>("SELECT until FROM lock WHERE id = 1").toArray()[0]?.until ?? 0;
+  }
+
+  private recentFailures(policy: LockoutPolicy, now: number): number {
+    this.ctx.storage.sql.exec("DELETE FROM failures WHERE at <= ?", now - policy.windowMs);
+    return this.ctx.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM failures").one().n;
+  }
+}

@@ -1,0 +1,88 @@
+import type { Env } from "../env";
+
+/**
+ * The registry's index of grant objects, and the fan-out that kills their tokens when a client
+ * is deleted or its secret rotated, or a user is deleted, deactivated or changes password.
+ *
+ * Every grant object registers itself here before it issues its first token (indexGrant). An
+ * event raises the client's or user's epoch and queues one revocation per indexed object in the
+ * same transaction; the queue is then worked off (and retried from the alarm on failure). A
+ * grant object that registers after the epoch was raised is told so and refuses the request, so
+ * no token slips between the index and the fan-out.
+ */
+export const FANOUT_SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS grant_index (
+     object_id TEXT PRIMARY KEY,
+     client_id TEXT NOT NULL,
+     user_key TEXT
+   )`,
+  `CREATE INDEX IF NOT EXISTS grant_index_client ON grant_index (client_id)`,
+  `CREATE INDEX IF NOT EXISTS grant_index_user ON grant_index (user_key)`,
+  `CREATE TABLE IF NOT EXISTS pending_revocations (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     object_id TEXT NOT NULL,
+     client_fence INTEGER NOT NULL,
+     user_fence INTEGER NOT NULL
+   )`,
+];
+
+/** The lowest epochs a grant object may still serve; anything older is dead. */
+export interface Fence {
+  clientEpoch: number;
+  userEpoch: number;
+}
+
+/** A deleted client never comes back (client ids are random), so its fence is final. */
+export const DELETED = Number.MAX_SAFE_INTEGER;
+
+const PARALLEL_CALLS = 16;
+
+export class RevocationFanout {
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly env: Env,
+  ) {}
+
+  index(objectId: string, clientId: string, userKey: string | null): void {
+    this.sql.exec("INSERT OR IGNORE INTO grant_index (object_id, client_id, user_key) VALUES (?, ?, ?)", objectId, clientId, userKey);
+  }
+
+  /** Queues the revocation of every grant object of a client (synchronous: call in the event's transaction). */
+  queueForClient(clientId: string, clientEpoch: number): void {
+    this.sql.exec(
+      "INSERT INTO pending_revocations (object_id, client_fence, user_fence) SELECT object_id, ?, 0 FROM grant_index WHERE client_id = ?",
+      clientEpoch,
+      clientId,
+    );
+    if (clientEpoch === DELETED) this.sql.exec("DELETE FROM grant_index WHERE client_id = ?", clientId);
+  }
+
+  queueForUser(userKey: string, userEpoch: number): void {
+    this.sql.exec(
+      "INSERT INTO pending_revocations (object_id, client_fence, user_fence) SELECT object_id, 0, ? FROM grant_index WHERE user_key = ?",
+      userEpoch,
+      userKey,
+    );
+  }
+
+  /** Works off the queue; true when it is empty. */
+  async process(): Promise<boolean> {
+    const rows = this.sql
+      .exec<{ seq: number; object_id: string; client_fence: number; user_fence: number }>("SELECT * FROM pending_revocations ORDER BY seq")
+      .toArray();
+    for (let i = 0; i < rows.length; i += PARALLEL_CALLS) {
+      await Promise.all(
+        rows.slice(i, i + PARALLEL_CALLS).map(async (row) => {
+          try {
+            const grant = this.env.GRANTS.get(this.env.GRANTS.idFromString(row.object_id));
+            await grant.revokeAll({ clientEpoch: row.client_fence, userEpoch: row.user_fence });
+            this.sql.exec("DELETE FROM pending_revocations WHERE seq = ?", row.seq);
+          } catch (error) {
+            console.error("grant revocation failed, will retry:", error instanceof Error ? error.name : "unknown");
+          }
+        }),
+      );
+    }
+    return this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM pending_revocations").one().n === 0;
+  }
+}
