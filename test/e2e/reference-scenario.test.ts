@@ -91,6 +91,32 @@ describe("SPEC §1 reference scenario against wrangler dev", () => {
     expect(await replay.json()).toMatchObject({ error: "invalid_grant" });
   });
 
+  it("creates a user with SCIM and obtains a token for it", async () => {
+    const created = await fetch(`${server.url}/scim2/Users`, {
+      method: "POST",
+      headers: { Authorization: ADMIN, "Content-Type": "application/scim+json" },
+      body: JSON.stringify({
+        schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        userName: "kim",
+        password: "MyPa33w@rd",
+        emails: [{ value: "kim@example.com" }],
+      }),
+    });
+    expect(created.status).toBe(201);
+    const user = (await created.json()) as { id: string; userName: string };
+    expect(user.userName).toBe("kim");
+
+    const client = await registerApplication();
+    const response = await post("/oauth2/token", client, "grant_type=password&username=kim&password=MyPa33w%40rd&scope=profile");
+    expect(response.status).toBe(200);
+    const issued = (await response.json()) as { access_token: string };
+    expect(JSON.parse(await introspect(issued.access_token))).toMatchObject({ active: true, username: "kim", scope: "profile" });
+
+    const deleted = await fetch(`${server.url}/scim2/Users/${user.id}`, { method: "DELETE", headers: { Authorization: ADMIN } });
+    expect(deleted.status).toBe(204);
+    expect(await introspect(issued.access_token)).toBe('{"active":false}');
+  });
+
   it("answers bad input with RFC-shaped errors over HTTP", async () => {
     const response = await fetch(`${server.url}/oauth2/token`, { method: "POST", headers: FORM, body: "grant_type=password" });
     expect(response.status).toBe(401);

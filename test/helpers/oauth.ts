@@ -88,3 +88,30 @@ export async function isActive(tokenValue: string, vars: Vars = {}, hint?: strin
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+const SCIM_HEADERS = { Authorization: ADMIN_BASIC, "Content-Type": "application/scim+json" };
+
+export function scim(path: string, method: string, body?: unknown): Promise<Response> {
+  return call(`/scim2/Users${path}`, { method, headers: SCIM_HEADERS, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+}
+
+/** Creates a SCIM user that must succeed; returns its id. */
+export async function createUser(userName: string, password: string, extra: Record<string, unknown> = {}): Promise<string> {
+  const response = await scim("", "POST", { schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName, password, ...extra });
+  if (response.status !== 201) throw new Error(`user creation failed: ${response.status} ${await response.text()}`);
+  return (await response.json<{ id: string }>()).id;
+}
+
+export const userParams = (username: string, password: string, scope?: string): Record<string, string> => ({
+  grant_type: "password",
+  username,
+  password,
+  ...(scope === undefined ? {} : { scope }),
+});
+
+let unique = 0;
+/** A userName no other test in the file uses. */
+export function uniqueName(prefix = "user"): string {
+  unique += 1;
+  return `${prefix}${unique}-${crypto.randomUUID().slice(0, 8)}`;
+}

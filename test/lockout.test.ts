@@ -1,0 +1,87 @@
+import { runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import type { LockoutObject } from "../src/registry/lockout-object";
+import { bindings, createUser, registerClient, sleep, tokenRequest, uniqueName, userParams, type TestClient } from "./helpers/oauth";
+
+const WRONG = { error: "invalid_grant", error_description: "Authentication failed: wrong username or password." };
+
+async function attempt(client: TestClient, userName: string, password: string, vars = {}) {
+  const response = await tokenRequest(client, userParams(userName, password), vars);
+  return { status: response.status, body: await response.json<Record<string, unknown>>() };
+}
+
+async function setUp() {
+  const client = await registerClient();
+  const userName = uniqueName("lock");
+  await createUser(userName, "right-password");
+  return { client, userName };
+}
+
+async function failures(userName: string): Promise<number> {
+  return runInDurableObject(bindings.LOCKOUTS.getByName(userName.toLowerCase()), (_i: LockoutObject, state) =>
+    state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM failures").one().n,
+  );
+}
+
+describe("account lockout (WSO2's account-lock handler)", () => {
+  it("locks after 5 failures: the right password is then refused with the same answer", async () => {
+    const { client, userName } = await setUp();
+    for (let i = 0; i < 5; i++) expect(await attempt(client, userName, "wrong")).toEqual({ status: 400, body: WRONG });
+    expect(await attempt(client, userName, "right-password")).toEqual({ status: 400, body: WRONG });
+  });
+
+  it("unlocks after ACCOUNT_LOCK_DURATION", async () => {
+    const { client, userName } = await setUp();
+    const vars = { ACCOUNT_LOCK_DURATION: "1" };
+    for (let i = 0; i < 5; i++) await attempt(client, userName, "wrong", vars);
+    expect((await attempt(client, userName, "right-password", vars)).status).toBe(400);
+    await sleep(1100);
+    expect((await attempt(client, userName, "right-password", vars)).status).toBe(200);
+  });
+
+  it("a success resets the count", async () => {
+    const { client, userName } = await setUp();
+    for (let i = 0; i < 4; i++) await attempt(client, userName, "wrong");
+    expect(await failures(userName)).toBe(4);
+    expect((await attempt(client, userName, "right-password")).status).toBe(200);
+    expect(await failures(userName)).toBe(0);
+    for (let i = 0; i < 4; i++) await attempt(client, userName, "wrong");
+    expect((await attempt(client, userName, "right-password")).status).toBe(200);
+  });
+
+  it("only counts failures within ACCOUNT_LOCK_WINDOW", async () => {
+    const { client, userName } = await setUp();
+    const vars = { ACCOUNT_LOCK_WINDOW: "1" };
+    for (let i = 0; i < 4; i++) await attempt(client, userName, "wrong", vars);
+    await sleep(1100);
+    for (let i = 0; i < 4; i++) await attempt(client, userName, "wrong", vars);
+    expect((await attempt(client, userName, "right-password", vars)).status).toBe(200);
+  });
+
+  it("takes its threshold from ACCOUNT_LOCK_MAX_FAILED_ATTEMPTS", async () => {
+    const { client, userName } = await setUp();
+    const vars = { ACCOUNT_LOCK_MAX_FAILED_ATTEMPTS: "2" };
+    await attempt(client, userName, "wrong", vars);
+    await attempt(client, userName, "wrong", vars);
+    expect((await attempt(client, userName, "right-password", vars)).status).toBe(400);
+  });
+
+  it("counts exactly under concurrency: 4 simultaneous failures do not lock, 10 do", async () => {
+    const four = await setUp();
+    await Promise.all(Array.from({ length: 4 }, () => attempt(four.client, four.userName, "wrong")));
+    expect(await failures(four.userName)).toBe(4);
+    expect((await attempt(four.client, four.userName, "right-password")).status).toBe(200);
+
+    const ten = await setUp();
+    const results = await Promise.all(Array.from({ length: 10 }, () => attempt(ten.client, ten.userName, "wrong")));
+    for (const result of results) expect(result).toEqual({ status: 400, body: WRONG });
+    expect((await attempt(ten.client, ten.userName, "right-password")).status).toBe(400);
+  });
+
+  it("applies to the administrator as a password-grant user, without touching the admin APIs", async () => {
+    const client = await registerClient();
+    const vars = { ACCOUNT_LOCK_MAX_FAILED_ATTEMPTS: "1000" };
+    expect((await attempt(client, "admin", "wrong", vars)).status).toBe(400);
+    expect((await attempt(client, "admin", "admin", vars)).status).toBe(200);
+  });
+});

@@ -1,0 +1,146 @@
+import { describe, expect, it } from "vitest";
+import { grantObjectName } from "../src/grant/key";
+import { ADMIN_BASIC, basic, call } from "./helpers/http";
+import {
+  bindings,
+  introspect,
+  isActive,
+  passwordParams,
+  refreshRequest,
+  registerClient,
+  token,
+  tokenRequest,
+  type TestClient,
+} from "./helpers/oauth";
+
+const PATH = "/api/identity/oauth2/dcr/v1.1/register";
+const STRONG = { INTROSPECTION_CONSISTENCY: "strong" };
+
+function admin(path: string, method: string, body?: unknown) {
+  return call(`${PATH}${path}`, {
+    method,
+    headers: { Authorization: ADMIN_BASIC, "Content-Type": "application/json" },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+}
+
+async function expectDead(client: TestClient, issued: { access_token: string; refresh_token?: string }) {
+  expect(await introspect(issued.access_token)).toEqual({ active: false });
+  expect(await introspect(issued.access_token, { vars: STRONG })).toEqual({ active: false });
+  if (issued.refresh_token) {
+    expect(await isActive(issued.refresh_token, {}, "refresh_token")).toBe(false);
+    expect((await refreshRequest(client, issued.refresh_token)).status).not.toBe(200);
+  }
+}
+
+describe("RFC 7592 update (PUT)", () => {
+  it("replaces name, grant types, scope and per-client settings; never returns the secret", async () => {
+    const client = await registerClient(["password", "client_credentials", "refresh_token"], { scope: "a b" });
+    const response = await admin(`/${client.id}`, "PUT", {
+      client_id: client.id,
+      client_name: "renamed",
+      grant_types: ["client_credentials"],
+      scope: "c",
+      access_token_lifetime: 120,
+    });
+    expect(response.status).toBe(200);
+    const body = await response.json<Record<string, unknown>>();
+    expect(body).toMatchObject({ client_id: client.id, client_name: "renamed", grant_types: ["client_credentials"], scope: "c", access_token_lifetime: 120 });
+    expect(body).not.toHaveProperty("client_secret");
+    expect(await (await admin(`/${client.id}`, "GET")).json()).toMatchObject({ client_name: "renamed" });
+
+    // The new settings apply at once; the secret is unchanged.
+    expect(await (await tokenRequest(client, passwordParams())).json()).toMatchObject({ error: "unauthorized_client" });
+    expect(await (await tokenRequest(client, { grant_type: "client_credentials", scope: "a" })).json()).toMatchObject({ error: "invalid_scope" });
+    expect(await token(client, { grant_type: "client_credentials", scope: "c" })).toMatchObject({ expires_in: 120 });
+  });
+
+  it("leaves tokens alive (an update is not a credential change)", async () => {
+    const client = await registerClient();
+    const issued = await token(client, passwordParams());
+    await admin(`/${client.id}`, "PUT", { client_name: "x", grant_types: ["password", "refresh_token"] });
+    expect(await isActive(issued.access_token)).toBe(true);
+  });
+
+  it("validates like registration and refuses a mismatched client_id", async () => {
+    const client = await registerClient();
+    expect(await (await admin(`/${client.id}`, "PUT", { client_name: "x", grant_types: ["nope"] })).json()).toMatchObject({ error: "invalid_client_metadata" });
+    const mismatch = await admin(`/${client.id}`, "PUT", { client_id: "other", client_name: "x", grant_types: ["password"] });
+    expect(mismatch.status).toBe(400);
+    expect(await mismatch.json()).toMatchObject({ error: "invalid_client_metadata" });
+    expect((await admin("/unknown-client", "PUT", { client_name: "x", grant_types: ["password"] })).status).toBe(404);
+  });
+});
+
+describe("secret rotation and deletion kill the client's tokens", () => {
+  it("rotation: a new secret works, the old one fails, earlier tokens are dead at once", async () => {
+    const client = await registerClient();
+    const issued = await token(client, passwordParams("rotate"));
+    const cc = await token(client, { grant_type: "client_credentials", scope: "rotate" });
+
+    const response = await admin(`/${client.id}/secret`, "POST");
+    expect(response.status).toBe(200);
+    const { client_secret } = await response.json<{ client_secret: string }>();
+    expect(client_secret).not.toBe(client.secret);
+
+    expect((await tokenRequest(client, passwordParams())).status).toBe(401);
+    const rotated = { ...client, secret: client_secret, authorization: basic(client.id, client_secret) };
+    await expectDead(rotated, issued);
+    await expectDead(rotated, cc);
+    const fresh = await token(rotated, passwordParams("rotate"));
+    expect(await isActive(fresh.access_token)).toBe(true);
+  });
+
+  it("deletion: tokens die in both introspection modes and refresh tokens fail", async () => {
+    const client = await registerClient();
+    const issued = await token(client, passwordParams("gone"));
+    const other = await registerClient();
+    const bystander = await token(other, passwordParams("gone"));
+    expect((await admin(`/${client.id}`, "DELETE")).status).toBe(204);
+    await expectDead(client, issued);
+    expect(await isActive(bystander.access_token)).toBe(true);
+  });
+
+  it("a grant object refuses a request authenticated before the rotation (no token slips through)", async () => {
+    const client = await registerClient();
+    const key = { clientId: client.id, username: "admin", scope: "fence" };
+    await token(client, passwordParams("fence"));
+    await admin(`/${client.id}/secret`, "POST");
+    const stale = await bindings.GRANTS.getByName(grantObjectName(key)).issue({
+      key,
+      scope: "fence",
+      format: "opaque",
+      fence: { clientEpoch: 1, userEpoch: 0 },
+      grantType: "password",
+      renewAccessToken: true,
+      renewRefreshToken: true,
+      issueRefreshToken: true,
+      accessTokenLifetimeMs: 3_600_000,
+      refreshTokenLifetimeMs: 86_400_000,
+      issuer: "https://auth.example",
+      accessTokenFormat: "opaque",
+    });
+    expect(stale).toMatchObject({ ok: false, error: "invalid_client" });
+  });
+
+  it("a new key's first request under stale credentials is refused by the registry index", async () => {
+    const client = await registerClient();
+    await admin(`/${client.id}/secret`, "POST");
+    const key = { clientId: client.id, username: "admin", scope: "never-used" };
+    const stale = await bindings.GRANTS.getByName(grantObjectName(key)).issue({
+      key,
+      scope: key.scope,
+      format: "opaque",
+      fence: { clientEpoch: 1, userEpoch: 0 },
+      grantType: "password",
+      renewAccessToken: false,
+      renewRefreshToken: false,
+      issueRefreshToken: true,
+      accessTokenLifetimeMs: 3_600_000,
+      refreshTokenLifetimeMs: 86_400_000,
+      issuer: "https://auth.example",
+      accessTokenFormat: "opaque",
+    });
+    expect(stale).toMatchObject({ ok: false, error: "invalid_client" });
+  });
+});
