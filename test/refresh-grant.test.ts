@@ -4,24 +4,18 @@ import {
   introspect,
   isActive,
   passwordParams,
+  refreshed,
   refreshRequest,
   registerClient,
   revokeRequest,
   sleep,
   token,
-  type TestClient,
   type TokenBody,
 } from "./helpers/oauth";
 
 const ROTATE = { RENEW_REFRESH_TOKEN_FOR_REFRESH_GRANT: "true" };
 const KEEP = { RENEW_REFRESH_TOKEN_FOR_REFRESH_GRANT: "false" };
 
-async function refreshed(client: TestClient, refreshToken: string, extra: Record<string, string> = {}, vars = {}): Promise<TokenBody> {
-  const response = await refreshRequest(client, refreshToken, extra, vars);
-  if (response.status !== 200) throw new Error(`refresh failed: ${response.status} ${await response.text()}`);
-  expect(response.headers.get("Cache-Control")).toBe("no-store");
-  return response.json<TokenBody>();
-}
 
 async function expectError(response: Response, status: number, error: string): Promise<void> {
   expect(response.status).toBe(status);
@@ -34,7 +28,10 @@ describe("grant_type=refresh_token (SPEC §5.4)", () => {
   it("rotation on (default): new access and refresh token; the old ones stop working", async () => {
     const client = await registerClient();
     const first = await token(client, passwordParams("read write"));
-    const second = await refreshed(client, first.refresh_token!, {}, ROTATE);
+    const response = await refreshRequest(client, first.refresh_token!, {}, ROTATE);
+    expect(response.headers.get("Cache-Control")).toBe("no-store");
+    expect(response.headers.get("Pragma")).toBe("no-cache");
+    const second = await response.json<TokenBody>();
 
     expect(second).toMatchObject({ scope: "read write", token_type: "Bearer", expires_in: 3600 });
     expect(second.access_token).not.toBe(first.access_token);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { grantObjectName } from "../src/grant/key";
+import { grantObjectName, type GrantKey } from "../src/grant/key";
 import { ADMIN_BASIC, basic, call } from "./helpers/http";
 import {
   bindings,
@@ -21,6 +21,25 @@ function admin(path: string, method: string, body?: unknown) {
     method,
     headers: { Authorization: ADMIN_BASIC, "Content-Type": "application/json" },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+}
+
+/** Sends an issue request straight to the key's grant object, as a Worker that authenticated the
+ *  client under `clientEpoch` would (e.g. just before a secret rotation). */
+function issueAsIfAuthenticatedAt(key: GrantKey, clientEpoch: number) {
+  return bindings.GRANTS.getByName(grantObjectName(key)).issue({
+    key,
+    scope: key.scope,
+    format: "opaque",
+    fence: { clientEpoch, userEpoch: 0 },
+    grantType: "password",
+    renewAccessToken: true,
+    renewRefreshToken: true,
+    issueRefreshToken: true,
+    accessTokenLifetimeMs: 3_600_000,
+    refreshTokenLifetimeMs: 86_400_000,
+    issuer: "https://auth.example",
+    accessTokenFormat: "opaque",
   });
 }
 
@@ -106,20 +125,7 @@ describe("secret rotation and deletion kill the client's tokens", () => {
     const key = { clientId: client.id, username: "admin", scope: "fence" };
     await token(client, passwordParams("fence"));
     await admin(`/${client.id}/secret`, "POST");
-    const stale = await bindings.GRANTS.getByName(grantObjectName(key)).issue({
-      key,
-      scope: "fence",
-      format: "opaque",
-      fence: { clientEpoch: 1, userEpoch: 0 },
-      grantType: "password",
-      renewAccessToken: true,
-      renewRefreshToken: true,
-      issueRefreshToken: true,
-      accessTokenLifetimeMs: 3_600_000,
-      refreshTokenLifetimeMs: 86_400_000,
-      issuer: "https://auth.example",
-      accessTokenFormat: "opaque",
-    });
+    const stale = await issueAsIfAuthenticatedAt(key, 1);
     expect(stale).toMatchObject({ ok: false, error: "invalid_client" });
   });
 
@@ -127,20 +133,7 @@ describe("secret rotation and deletion kill the client's tokens", () => {
     const client = await registerClient();
     await admin(`/${client.id}/secret`, "POST");
     const key = { clientId: client.id, username: "admin", scope: "never-used" };
-    const stale = await bindings.GRANTS.getByName(grantObjectName(key)).issue({
-      key,
-      scope: key.scope,
-      format: "opaque",
-      fence: { clientEpoch: 1, userEpoch: 0 },
-      grantType: "password",
-      renewAccessToken: false,
-      renewRefreshToken: false,
-      issueRefreshToken: true,
-      accessTokenLifetimeMs: 3_600_000,
-      refreshTokenLifetimeMs: 86_400_000,
-      issuer: "https://auth.example",
-      accessTokenFormat: "opaque",
-    });
+    const stale = await issueAsIfAuthenticatedAt(key, 1);
     expect(stale).toMatchObject({ ok: false, error: "invalid_client" });
   });
 });

@@ -8,12 +8,10 @@ import {
   bindings,
   isActive,
   passwordParams,
-  refreshRequest,
+  refreshed,
   registerClient,
   revokeRequest,
   token,
-  type TestClient,
-  type TokenBody,
 } from "./helpers/oauth";
 
 const RENEW = { RENEW_TOKEN_PER_REQUEST: "true" };
@@ -21,11 +19,7 @@ const REUSE = { RENEW_TOKEN_PER_REQUEST: "false" };
 const ROTATE = { RENEW_REFRESH_TOKEN_FOR_REFRESH_GRANT: "true" };
 const KEEP = { RENEW_REFRESH_TOKEN_FOR_REFRESH_GRANT: "false" };
 
-async function refreshed(client: TestClient, refreshToken: string, vars: Record<string, string>): Promise<TokenBody> {
-  const response = await refreshRequest(client, refreshToken, {}, vars);
-  expect(response.status).toBe(200);
-  return response.json<TokenBody>();
-}
+
 
 async function kvKeys(): Promise<{ name: string; expiration?: number }[]> {
   return (await bindings.TOKEN_STATUS.list()).keys;
@@ -99,9 +93,9 @@ describe("storage rules (SPEC §6)", () => {
     // 15 renewals: 2 records for the first pair, then per renewal 2 new records + 2 revocations.
     expect(kv.puts.size).toBe(2 + 14 * 4);
 
-    const rotated = await refreshed(client, last.refresh_token!, ROTATE); // +2 records, +2 revocations
-    const kept = await refreshed(client, rotated.refresh_token!, KEEP); // +1 record, +1 revocation
-    await refreshed(client, kept.refresh_token!, KEEP); // +1 record, +1 revocation
+    const rotated = await refreshed(client, last.refresh_token!, {}, ROTATE); // +2 records, +2 revocations
+    const kept = await refreshed(client, rotated.refresh_token!, {}, KEEP); // +1 record, +1 revocation
+    await refreshed(client, kept.refresh_token!, {}, KEEP); // +1 record, +1 revocation
     expect((await revokeRequest(client, kept.refresh_token!)).status).toBe(200); // +2 revocations
     expect((await revokeRequest(client, kept.refresh_token!)).status).toBe(200); // already gone: nothing
     expect(Math.max(...kv.puts.values())).toBe(1);

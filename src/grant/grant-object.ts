@@ -5,60 +5,27 @@ import { revocationRecordWrite, tokenRecordWrite } from "../store/token-status";
 import { currentSigningKey } from "../keys/signing-key-cache";
 import { generatorFor, type AccessTokenGenerator, type GeneratorKeys } from "../tokens/generator";
 import { sha256 } from "../tokens/hash";
-import { deriveOpaqueToken, importTokenKey, newTokenId, newTokenKeyMaterial, type TokenKind } from "../tokens/opaque";
+import { deriveOpaqueToken, importTokenKey, newTokenId, type TokenKind } from "../tokens/opaque";
 import { jtiOf } from "../tokens/ref";
-import { decideIssue, type AccessRow, type IssuePolicy, type RefreshRow } from "./issue-decision";
-import { grantObjectName, type GrantKey } from "./key";
+import { decideIssue, type AccessRow, type RefreshRow } from "./issue-decision";
+import { GrantMeta } from "./grant-meta";
+import type {
+  GrantFailure,
+  IssueRequest,
+  IssueResult,
+  IssueSettings,
+  RefreshRequest,
+  RevokeOutcome,
+  RevokeRequest,
+  TokenOutcome,
+} from "./grant-protocol";
+import type { GrantKey } from "./key";
 import { narrowScope } from "./scope-narrowing";
 import { migrateGrantSchema } from "./schema";
 import type { Fence } from "../registry/revocation-fanout";
 import type { GrantIndexOutcome } from "../registry/registry-object";
 import { registryObject } from "../store/registry-cache";
 import { TokenRows } from "./token-rows";
-
-/** What every request that issues tokens carries: the Worker's configuration for them. */
-export interface IssueSettings {
-  issuer: string;
-  accessTokenFormat: string;
-  accessTokenLifetimeMs: number;
-  refreshTokenLifetimeMs: number;
-}
-
-/** A validated password / client_credentials request, as the Worker hands it to the key's object. */
-export interface IssueRequest extends IssuePolicy, IssueSettings {
-  key: GrantKey;
-  grantType: string;
-  /** The client's and user's epochs the request was authenticated under. */
-  fence: Fence;
-}
-
-/** A refresh grant request (SPEC §5.4). `scope` is the requested scope, null for the grant's own. */
-export interface RefreshRequest extends IssueSettings {
-  refreshTokenHash: string;
-  clientId: string;
-  clientEpoch: number;
-  scope: string[] | null;
-  renewRefreshToken: boolean;
-}
-
-/** A revocation request (RFC 7009): the hash of the presented token and the authenticated client. */
-export interface RevokeRequest {
-  tokenHash: string;
-  clientId: string;
-  hint?: string;
-}
-
-export interface IssueResult {
-  accessToken: string;
-  refreshToken: string | null;
-  expiresIn: number; // whole seconds
-  scope: string;
-}
-
-export type GrantFailure = { ok: false; error: "invalid_grant" | "invalid_scope" | "invalid_client"; description: string };
-export type TokenOutcome = { ok: true; tokens: IssueResult } | GrantFailure;
-/** `foreign`: the token exists but belongs to another client, so it is left alone. */
-export type RevokeOutcome = "revoked" | "unknown" | "foreign";
 
 type TokenPair = (readonly ["access_tokens" | "refresh_tokens", AccessRow | RefreshRow])[];
 
@@ -83,15 +50,17 @@ const EXPIRY_MARGIN_MS = 1000;
 export class GrantObject extends DurableObject<Env> {
   private readonly outbox: Outbox;
   private readonly rows: TokenRows;
+  private readonly meta: GrantMeta;
   private keys!: GeneratorKeys;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.outbox = new Outbox(ctx.storage.sql, () => this.env.TOKEN_STATUS);
     this.rows = new TokenRows(ctx.storage.sql);
+    this.meta = new GrantMeta(ctx.storage.sql);
     void ctx.blockConcurrencyWhile(async () => {
       migrateGrantSchema(ctx.storage.sql);
-      const tokenKey = await importTokenKey(this.tokenKeyMaterial());
+      const tokenKey = await importTokenKey(this.meta.tokenKeyMaterial());
       this.keys = { tokenKey, signingKey: () => currentSigningKey(this.env) };
     });
   }
@@ -99,7 +68,7 @@ export class GrantObject extends DurableObject<Env> {
   /** SPEC §5.2: issue (or, with renewal off, hand back) the key's tokens. */
   async issue(request: IssueRequest): Promise<TokenOutcome> {
     const generator = generatorFor(request.accessTokenFormat);
-    if (!this.meta("indexed")) {
+    if (!this.meta.isIndexed()) {
       const registration = await this.register(request);
       if (registration !== "indexed") return staleCredentials(registration);
     }
@@ -108,10 +77,10 @@ export class GrantObject extends DurableObject<Env> {
     const refresh = request.issueRefreshToken ? await this.mint("refresh") : null;
 
     const outcome = this.ctx.storage.transactionSync(() => {
-      const fence = this.fence();
+      const fence = this.meta.fence();
       if (request.fence.clientEpoch < fence.clientEpoch) return { kind: "refused" as const, failure: staleCredentials("stale_client") };
       if (request.fence.userEpoch < fence.userEpoch) return { kind: "refused" as const, failure: staleCredentials("stale_user") };
-      this.bindKey(request.key);
+      this.meta.bindKey(request.key);
       const decision = decideIssue(this.rows.current(), request, now);
       if (decision.kind === "reuse") return decision;
       const writes: number[] = [];
@@ -147,7 +116,7 @@ export class GrantObject extends DurableObject<Env> {
    * access token dies even with time left. With renewal, the refresh token is replaced too.
    */
   async refresh(request: RefreshRequest): Promise<TokenOutcome> {
-    const key = this.storedKey();
+    const key = this.meta.key();
     if (!key) return invalidGrant("The refresh token is invalid, expired or revoked.");
     const now = Date.now();
     const precheck = this.checkRefresh(key, request, now);
@@ -187,7 +156,7 @@ export class GrantObject extends DurableObject<Env> {
 
   /** SPEC §5.3: revoking either token of a pair revokes the pair; another client's token stays. */
   async revoke(request: RevokeRequest): Promise<RevokeOutcome> {
-    const key = this.storedKey();
+    const key = this.meta.key();
     if (!key) return "unknown";
     const outcome = this.ctx.storage.transactionSync(() => {
       const now = Date.now();
@@ -208,9 +177,7 @@ export class GrantObject extends DurableObject<Env> {
    */
   async revokeAll(fence: Fence): Promise<void> {
     const writes = this.ctx.storage.transactionSync(() => {
-      const current = this.fence();
-      this.setMeta("client_fence", String(Math.max(current.clientEpoch, fence.clientEpoch)));
-      this.setMeta("user_fence", String(Math.max(current.userEpoch, fence.userEpoch)));
+      this.meta.raiseFence(fence);
       const now = Date.now();
       const writes: number[] = [];
       for (const row of this.rows.allAccess()) this.retire("access_tokens", row, now, writes);
@@ -240,7 +207,7 @@ export class GrantObject extends DurableObject<Env> {
       return invalidGrant("The refresh token is invalid, expired or revoked.");
     }
     if (key.clientId !== request.clientId) return invalidGrant("The refresh token was issued to another client.");
-    if (request.clientEpoch < this.fence().clientEpoch) return invalidGrant("The refresh token is invalid, expired or revoked.");
+    if (request.clientEpoch < this.meta.fence().clientEpoch) return invalidGrant("The refresh token is invalid, expired or revoked.");
     const scope = request.scope ? narrowScope(key.scope, request.scope) : key.scope;
     if (scope === null) {
       return { ok: false, error: "invalid_scope", description: "The requested scope exceeds the scope originally granted." };
@@ -361,6 +328,22 @@ export class GrantObject extends DurableObject<Env> {
     return deriveOpaqueToken(this.keys.tokenKey, kind, { grantId: this.ctx.id.toString(), tokenId });
   }
 
+  /**
+   * Registers this object in the registry's grant index before its first token, so a later
+   * credential change or deletion reaches it. Anything but "indexed" means the registry already
+   * knows the request's credentials are outdated.
+   */
+  private async register(request: IssueRequest): Promise<GrantIndexOutcome> {
+    const outcome = await registryObject(this.env).indexGrant({
+      objectId: this.ctx.id.toString(),
+      clientId: request.key.clientId,
+      username: request.key.username,
+      fence: request.fence,
+    });
+    if (outcome === "indexed") this.meta.markIndexed();
+    return outcome;
+  }
+
   private accessInput(settings: IssueSettings, key: GrantKey, row: Pick<AccessRow, "id" | "issuedAt" | "expiresAt">) {
     return {
       ref: { grantId: this.ctx.id.toString(), tokenId: row.id },
@@ -371,55 +354,6 @@ export class GrantObject extends DurableObject<Env> {
       issuedAt: row.issuedAt,
       expiresAt: row.expiresAt,
     };
-  }
-
-  /** The object's HMAC key for token strings: created once, kept in its own storage. */
-  private tokenKeyMaterial(): string {
-    const existing = this.meta("token_key");
-    if (existing) return existing;
-    const material = newTokenKeyMaterial();
-    this.ctx.storage.sql.exec("INSERT INTO meta (name, value) VALUES ('token_key', ?)", material);
-    return material;
-  }
-
-  /**
-   * Registers this object in the registry's grant index before its first token, so a later
-   * credential change or deletion reaches it. False when the registry already knows the
-   * request's credentials are outdated.
-   */
-  private async register(request: IssueRequest): Promise<GrantIndexOutcome> {
-    const outcome = await registryObject(this.env).indexGrant({
-      objectId: this.ctx.id.toString(),
-      clientId: request.key.clientId,
-      username: request.key.username,
-      fence: request.fence,
-    });
-    if (outcome === "indexed") this.setMeta("indexed", "1");
-    return outcome;
-  }
-
-  private fence(): Fence {
-    return { clientEpoch: Number(this.meta("client_fence") ?? 0), userEpoch: Number(this.meta("user_fence") ?? 0) };
-  }
-
-  private setMeta(name: string, value: string): void {
-    this.ctx.storage.sql.exec("INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)", name, value);
-  }
-
-  private storedKey(): GrantKey | null {
-    const stored = this.meta("key");
-    return stored ? (JSON.parse(stored) as GrantKey) : null;
-  }
-
-  /** Records the key on first use; an object only ever serves the key it is named after. */
-  private bindKey(key: GrantKey): void {
-    const stored = this.storedKey();
-    if (!stored) this.ctx.storage.sql.exec("INSERT INTO meta (name, value) VALUES ('key', ?)", JSON.stringify(key));
-    else if (grantObjectName(stored) !== grantObjectName(key)) throw new Error("grant object received a request for another key");
-  }
-
-  private meta(name: string): string | null {
-    return this.ctx.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE name = ?", name).toArray()[0]?.value ?? null;
   }
 }
 

@@ -4,7 +4,7 @@ import { invalidClient, invalidGrant, invalidScope, OAuthError, temporarilyUnava
 import type { ClientRecord } from "../registry/client";
 import { generatorFor } from "../tokens/generator";
 import { sha256 } from "../tokens/hash";
-import type { GrantFailure, IssueResult, IssueSettings, RevokeOutcome, TokenOutcome } from "./grant-object";
+import type { GrantFailure, IssueResult, IssueSettings, RevokeOutcome, TokenOutcome } from "./grant-protocol";
 import { grantObjectName, type GrantKey } from "./key";
 import { grantObjectOfToken } from "./route";
 

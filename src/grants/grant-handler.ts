@@ -1,6 +1,6 @@
 import type { Config } from "../config";
 import type { Env } from "../env";
-import type { IssueResult } from "../grant/grant-object";
+import type { IssueResult } from "../grant/grant-protocol";
 import type { FormParams } from "../http/form";
 import type { ClientRecord } from "../registry/client";
 

@@ -1,5 +1,5 @@
 import { issueTokens, type Owner } from "../grant/issue";
-import type { IssueResult } from "../grant/grant-object";
+import type { IssueResult } from "../grant/grant-protocol";
 import type { FormParams } from "../http/form";
 import { checkClientScope, normaliseScope, scopeString } from "../oauth/scope";
 import type { GrantContext } from "./grant-handler";

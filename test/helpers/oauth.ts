@@ -75,6 +75,18 @@ export function refreshRequest(client: TestClient, refreshToken: string, extra: 
   return tokenRequest(client, { grant_type: "refresh_token", refresh_token: refreshToken, ...extra }, vars);
 }
 
+/** A refresh that must succeed. */
+export async function refreshed(
+  client: TestClient,
+  refreshToken: string,
+  extra: Record<string, string> = {},
+  vars: Vars = {},
+): Promise<TokenBody> {
+  const response = await refreshRequest(client, refreshToken, extra, vars);
+  if (response.status !== 200) throw new Error(`refresh failed: ${response.status} ${await response.text()}`);
+  return response.json<TokenBody>();
+}
+
 export function revokeRequest(client: TestClient, tokenValue: string, hint?: string): Promise<Response> {
   return call("/oauth2/revoke", {
     method: "POST",
