@@ -44,6 +44,12 @@ describe("bad input (SPEC §7): a clear RFC-shaped error, never a 500, nothing w
     ["a non-ASCII username (wrong credentials)", 400, "invalid_grant", (c) => post("/oauth2/token", c, "grant_type=password&username=%C3%A4dmin&password=admin")],
     ["a very long password", 400, "invalid_grant", (c) => post("/oauth2/token", c, `grant_type=password&username=admin&password=${"p".repeat(4000)}`)],
     ["introspection without a form body", 400, "invalid_request", (c) => post("/oauth2/introspect", { ...c, authorization: ADMIN_BASIC }, "", { "Content-Type": "text/plain" })],
+    ["a repeated token at introspection", 400, "invalid_request", (c) => post("/oauth2/introspect", { ...c, authorization: ADMIN_BASIC }, "token=a&token=b")],
+    ["a repeated token at revocation", 400, "invalid_request", (c) => post("/oauth2/revoke", c, "token=a&token=b")],
+    ["revocation with a JSON body", 400, "invalid_request", (c) => post("/oauth2/revoke", c, '{"token":"a"}', { "Content-Type": "application/json" })],
+    ["revocation with a body over 64 KiB", 413, "invalid_request", (c) => post("/oauth2/revoke", c, `token=${"t".repeat(70_000)}`)],
+    ["a registration body over 64 KiB", 413, "invalid_request", (c) => post("/api/identity/oauth2/dcr/v1.1/register", { ...c, authorization: ADMIN_BASIC }, JSON.stringify({ client_name: "x".repeat(70_000) }), { "Content-Type": "application/json" })],
+    ["GET on revocation", 405, "invalid_request", () => call("/oauth2/revoke")],
     ["an unknown path", 404, "not_found", () => call("/oauth2/authorize")],
   ];
 

@@ -89,10 +89,14 @@ export class Outbox {
   }
 
   private rows(seqs: readonly number[]): OutboxRow[] {
-    const placeholders = seqs.map(() => "?").join(",");
-    return this.sql
-      .exec<OutboxRow>(`SELECT * FROM outbox WHERE seq IN (${placeholders}) ORDER BY seq`, ...seqs)
-      .toArray();
+    const rows: OutboxRow[] = [];
+    // A Durable Object's SQLite takes at most 100 bound parameters per statement.
+    for (let i = 0; i < seqs.length; i += 100) {
+      const chunk = seqs.slice(i, i + 100);
+      const placeholders = chunk.map(() => "?").join(",");
+      rows.push(...this.sql.exec<OutboxRow>(`SELECT * FROM outbox WHERE seq IN (${placeholders}) ORDER BY seq`, ...chunk).toArray());
+    }
+    return rows;
   }
 
   private async perform(row: OutboxRow): Promise<boolean> {
