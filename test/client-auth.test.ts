@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { RegistryObject } from "../src/registry/registry-object";
 import { basic, call, form, FORM_TYPE } from "./helpers/http";
 import { passwordParams, registerClient } from "./helpers/oauth";
 
@@ -71,5 +72,25 @@ describe("client authentication (RFC 6749 §2.3, SPEC §4)", () => {
     const encodeAll = (value: string) => Array.from(value, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, "0")}`).join("");
     const header = `Basic ${btoa(`${encodeAll(client.id)}:${encodeAll(client.secret)}`)}`;
     expect((await tokenCall({ Authorization: header }, passwordParams())).status).toBe(200);
+  });
+});
+
+describe("unknown client ids", () => {
+  it("reach the registry object once per isolate for a few seconds, not on every request", async () => {
+    const lookups: string[] = [];
+    const original = RegistryObject.prototype.getClient;
+    RegistryObject.prototype.getClient = function (this: RegistryObject, id: string) {
+      lookups.push(id);
+      return original.call(this, id);
+    };
+    try {
+      const madeUp = `made-up-${crypto.randomUUID()}`;
+      for (let i = 0; i < 3; i++) {
+        expect((await tokenCall({ Authorization: basic(madeUp, "secret") }, passwordParams())).status).toBe(401);
+      }
+      expect(lookups.filter((id) => id === madeUp)).toHaveLength(1);
+    } finally {
+      RegistryObject.prototype.getClient = original;
+    }
   });
 });

@@ -1,9 +1,8 @@
 import type { Config } from "../config";
 import type { Env } from "../env";
 import { isAdministrator } from "./admin";
-import { parseBasic } from "./basic";
+import { formDecode, parseBasic } from "./basic";
 import { authenticateClient } from "./client-auth";
-import { formDecode } from "./basic";
 import { invalidClient } from "./errors";
 
 /** Who called a protected endpoint. */
