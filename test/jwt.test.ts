@@ -22,6 +22,14 @@ async function rotate(): Promise<{ kid: string; previous: { kid: string; publish
   return response.json();
 }
 
+// First in the file, while this file's storage holds no signing key yet.
+describe("JWKS before any JWT", () => {
+  it("is never empty: the first request creates the signing key", async () => {
+    const { keys } = await jwks();
+    expect(keys).toHaveLength(1);
+  });
+});
+
 describe("JWT access tokens (SPEC §5.5, RFC 9068)", () => {
   it("verifies against the served JWKS with the RFC 9068 header and claims", async () => {
     const client = await registerClient();

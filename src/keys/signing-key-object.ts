@@ -47,8 +47,12 @@ export class SigningKeyObject extends DurableObject<Env> {
     return material(this.ctx.storage.transactionSync(() => this.currentRow() ?? this.insert(candidate)));
   }
 
-  /** Every key a token in circulation can have been signed with. */
-  publicKeys(): PublicJwk[] {
+  /**
+   * Every key a token in circulation can have been signed with, and the current one (created
+   * here if no JWT was signed yet, so a resource server never sees an empty set).
+   */
+  async publicKeys(): Promise<PublicJwk[]> {
+    await this.current();
     const now = Date.now();
     return this.ctx.storage.sql
       .exec<KeyRow>("SELECT * FROM signing_keys WHERE retired_at IS NULL OR publish_until > ? ORDER BY created_at DESC", now)
