@@ -3,7 +3,7 @@ import type { FormParams } from "../http/form";
 import { isVisibleAscii } from "../http/form";
 import type { ClientRecord } from "../registry/client";
 import { findClient } from "../store/registry-cache";
-import { constantTimeEqual, sha256 } from "../tokens/hash";
+import { digestsEqual, sha256 } from "../tokens/hash";
 import { formDecode, parseBasic } from "./basic";
 import { invalidClient, invalidRequest } from "./errors";
 
@@ -50,6 +50,6 @@ export async function authenticateClient(env: Env, credentials: ClientCredential
     throw invalidClient();
   }
   const [client, presentedHash] = await Promise.all([findClient(env, clientId), sha256(clientSecret)]);
-  if (!client || !(await constantTimeEqual(presentedHash, client.secret_hash))) throw invalidClient();
+  if (!client || !digestsEqual(presentedHash, client.secret_hash)) throw invalidClient();
   return client;
 }

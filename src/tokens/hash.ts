@@ -11,6 +11,12 @@ export async function sha256(value: string): Promise<string> {
   return toBase64Url(new Uint8Array(digest));
 }
 
+/** Constant-time comparison of two digests in the same encoding (their length is no secret). */
+export function digestsEqual(a: string, b: string): boolean {
+  const [left, right] = [encoder.encode(a), encoder.encode(b)];
+  return left.length === right.length && crypto.subtle.timingSafeEqual(left, right);
+}
+
 /**
  * Constant-time comparison of two strings of any length: both sides are hashed first so the
  * comparison never short-circuits on length or on the first differing byte.
