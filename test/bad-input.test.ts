@@ -42,6 +42,8 @@ describe("bad input (SPEC §7): a clear RFC-shaped error, never a 500, nothing w
     ["a scope with a quote", 400, "invalid_scope", (c) => post("/oauth2/token", c, 'grant_type=password&username=admin&password=admin&scope=a"b')],
     ["a username with a newline", 400, "invalid_request", (c) => post("/oauth2/token", c, "grant_type=password&username=ad%0Amin&password=admin")],
     ["a non-ASCII username (wrong credentials)", 400, "invalid_grant", (c) => post("/oauth2/token", c, "grant_type=password&username=%C3%A4dmin&password=admin")],
+    ["a username longer than KV keys allow", 400, "invalid_grant", (c) => post("/oauth2/token", c, `grant_type=password&username=${"u".repeat(600)}&password=x`)],
+    ["a long non-ASCII username", 400, "invalid_grant", (c) => post("/oauth2/token", c, `grant_type=password&username=${"%C3%A9".repeat(300)}&password=x`)],
     ["a very long password", 400, "invalid_grant", (c) => post("/oauth2/token", c, `grant_type=password&username=admin&password=${"p".repeat(4000)}`)],
     ["introspection without a form body", 400, "invalid_request", (c) => post("/oauth2/introspect", { ...c, authorization: ADMIN_BASIC }, "", { "Content-Type": "text/plain" })],
     ["a repeated token at introspection", 400, "invalid_request", (c) => post("/oauth2/introspect", { ...c, authorization: ADMIN_BASIC }, "token=a&token=b")],

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { isActive, passwordParams, registerClient, token, type TokenBody } from "./helpers/oauth";
+import { RecordingKv, useKvInGrantObject } from "./helpers/kv";
+import { bindings, isActive, passwordParams, registerClient, sleep, token, type TokenBody } from "./helpers/oauth";
 
 const RENEW = { RENEW_TOKEN_PER_REQUEST: "true" };
 const REUSE = { RENEW_TOKEN_PER_REQUEST: "false" };
@@ -37,6 +38,25 @@ describe("concurrent token requests (SPEC §2, real concurrent requests)", () =>
     expect(new Set(results.map((r) => r.access_token)).size).toBe(1);
     expect(new Set(results.map((r) => r.refresh_token)).size).toBe(1);
     expect(await isActive(results[0]!.access_token)).toBe(true);
+  });
+
+  it("answers in commit order: the token answered last is the live one, even when an earlier request's KV write is slower", async () => {
+    const client = await registerClient(["client_credentials"]);
+    await token(client, { grant_type: "client_credentials", scope: "order" }, RENEW);
+    const kv = new RecordingKv(bindings.TOKEN_STATUS);
+    await useKvInGrantObject({ clientId: client.id, username: "", scope: "order" }, kv);
+    kv.slowPuts = 2; // the first request's two KV writes take 300 ms
+    kv.delayMs = 300;
+
+    const answered: string[] = [];
+    const send = () => token(client, { grant_type: "client_credentials", scope: "order" }, RENEW).then((r) => answered.push(r.access_token));
+    const first = send();
+    await sleep(50);
+    await Promise.all([first, send()]);
+
+    expect(answered).toHaveLength(2);
+    expect(await isActive(answered[1]!)).toBe(true);
+    expect(await isActive(answered[0]!)).toBe(false);
   });
 
   it("20 keys in parallel all succeed and stay independent", async () => {

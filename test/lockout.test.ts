@@ -78,6 +78,24 @@ describe("account lockout (WSO2's account-lock handler)", () => {
     expect((await attempt(ten.client, ten.userName, "right-password")).status).toBe(400);
   });
 
+  it("refuses the right password that completes after a concurrent burst of failures locked the account", async () => {
+    const { client, userName } = await setUp();
+    const passwords = [...Array<string>(19).fill("wrong"), "right-password"];
+    const results = await Promise.all(passwords.map((password) => attempt(client, userName, password)));
+    expect(results.at(-1)).toEqual({ status: 400, body: WRONG });
+    expect((await attempt(client, userName, "right-password")).status).toBe(400);
+  });
+
+  it("a request that fails on its scope leaves the count alone", async () => {
+    const client = await registerClient(["password"], { scope: "allowed" });
+    const userName = uniqueName("lock");
+    await createUser(userName, "right-password");
+    for (let i = 0; i < 4; i++) await attempt(client, userName, "wrong");
+    const refused = await tokenRequest(client, { ...userParams(userName, "right-password"), scope: "forbidden" });
+    expect(await refused.json()).toMatchObject({ error: "invalid_scope" });
+    expect(await failures(userName)).toBe(4);
+  });
+
   it("applies to the administrator as a password-grant user, without touching the admin APIs", async () => {
     const client = await registerClient();
     const vars = { ACCOUNT_LOCK_MAX_FAILED_ATTEMPTS: "1000" };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { grantObjectName, type GrantKey } from "../src/grant/key";
 import { ADMIN_BASIC, basic, call } from "./helpers/http";
+import { RecordingKv, useKvInRegistry } from "./helpers/kv";
 import {
   bindings,
   introspect,
@@ -118,6 +119,19 @@ describe("secret rotation and deletion kill the client's tokens", () => {
     expect((await admin(`/${client.id}`, "DELETE")).status).toBe(204);
     await expectDead(client, issued);
     expect(await isActive(bystander.access_token)).toBe(true);
+  });
+
+  it("revokes even when the registry's KV projection write fails (the fan-out needs no KV)", async () => {
+    const client = await registerClient();
+    const issued = await token(client, passwordParams("kv-down"));
+    const kv = new RecordingKv(bindings.REGISTRY_CACHE);
+    await useKvInRegistry(kv);
+    kv.failing = true;
+    const rotated = await admin(`/${client.id}/secret`, "POST");
+    kv.failing = false;
+    expect(rotated.status).toBe(200);
+    expect(await isActive(issued.access_token, STRONG)).toBe(false);
+    expect(await isActive(issued.access_token)).toBe(false);
   });
 
   it("a grant object refuses a request authenticated before the rotation (no token slips through)", async () => {

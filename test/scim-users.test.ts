@@ -137,6 +137,7 @@ describe("SCIM 2.0 Users (RFC 7643/7644 subset)", () => {
     ["no userName", { password: "pw" }, "invalidValue"],
     ["no password", { userName: "x" }, "invalidValue"],
     ["a userName with a control character", { userName: "a\u0001b", password: "pw" }, "invalidValue"],
+    ["a userName over 256 bytes of UTF-8", { userName: "é".repeat(200), password: "pw" }, "invalidValue"],
     ["active that is not a boolean", { userName: "x", password: "pw", active: "yes" }, "invalidValue"],
     ["emails that are not addresses", { userName: "x", password: "pw", emails: [{ value: "nope" }] }, "invalidValue"],
     ["an unknown name part", { userName: "x", password: "pw", name: { nickname: "x" } }, "invalidValue"],

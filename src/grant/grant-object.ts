@@ -52,6 +52,8 @@ export class GrantObject extends DurableObject<Env> {
   private readonly rows: TokenRows;
   private readonly meta: GrantMeta;
   private keys!: GeneratorKeys;
+  /** The answer of the request committed last (see inCommitOrder). */
+  private lastAnswer: Promise<void> = Promise.resolve();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -95,14 +97,17 @@ export class GrantObject extends DurableObject<Env> {
 
     if (outcome.kind === "refused") return outcome.failure;
     if (outcome.kind === "reuse") {
-      return ok({
+      const answered = this.inCommitOrder([]);
+      const tokens = {
         accessToken: await generator.generate(this.keys, this.accessInput(request, request.key, outcome.access)),
         refreshToken: outcome.refresh ? await this.derive("refresh", outcome.refresh.id) : null,
         expiresIn: outcome.expiresIn,
         scope: request.key.scope,
-      });
+      };
+      await answered;
+      return ok(tokens);
     }
-    await this.publish(outcome.writes);
+    await this.inCommitOrder(outcome.writes);
     return ok({
       accessToken: access.token,
       refreshToken: outcome.keptRefresh ? await this.derive("refresh", outcome.keptRefresh.id) : (refresh?.token ?? null),
@@ -142,7 +147,7 @@ export class GrantObject extends DurableObject<Env> {
     });
     if (!outcome.ok) return outcome;
 
-    await this.publish(outcome.writes);
+    await this.inCommitOrder(outcome.writes);
     return {
       ok: true,
       tokens: {
@@ -289,6 +294,23 @@ export class GrantObject extends DurableObject<Env> {
       iat: Math.floor(row.issuedAt / 1000),
       exp: Math.floor(row.expiresAt / 1000),
     });
+  }
+
+  /**
+   * Performs a request's KV writes, then lets it answer only after every request that committed
+   * before it has answered: the KV writes of different requests still run concurrently, but
+   * answers leave in commit order, so after a burst the token answered last is the live one
+   * (SPEC §2), and a reused token is never handed out before its record is written. Must be
+   * called right after the transaction, with no await in between, so the chain follows commits.
+   */
+  private async inCommitOrder(writes: number[]): Promise<void> {
+    const previous = this.lastAnswer;
+    const mine = Promise.all([this.publish(writes), previous]).then(
+      () => undefined,
+      () => undefined,
+    );
+    this.lastAnswer = mine;
+    await mine;
   }
 
   /** Performs a request's KV writes; a failure leaves them queued for the alarm. */

@@ -1,5 +1,5 @@
 import type { GrantHandler } from "./grant-handler";
-import { issueForOwner } from "./key-grant";
+import { issueForOwner, requestedScope } from "./key-grant";
 
 /**
  * RFC 6749 §4.4 Client Credentials grant: the client is the resource owner, so there is no user
@@ -7,5 +7,6 @@ import { issueForOwner } from "./key-grant";
  */
 export const clientCredentialsGrant: GrantHandler = {
   grantType: "client_credentials",
-  exchange: (form, context) => issueForOwner(form, context, "client_credentials", { username: "", epoch: 0, issueRefreshToken: false }),
+  exchange: (form, context) =>
+    issueForOwner(context, "client_credentials", requestedScope(form, context), { username: "", epoch: 0, issueRefreshToken: false }),
 };

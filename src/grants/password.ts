@@ -2,7 +2,7 @@ import { hasControlCharacters, required } from "../http/form";
 import { invalidGrant, invalidRequest } from "../oauth/errors";
 import { authenticateUser } from "../registry/users";
 import type { GrantHandler } from "./grant-handler";
-import { issueForOwner } from "./key-grant";
+import { issueForOwner, requestedScope } from "./key-grant";
 
 /** RFC 6749 §4.3 Resource Owner Password Credentials grant. */
 export const passwordGrant: GrantHandler = {
@@ -13,9 +13,10 @@ export const passwordGrant: GrantHandler = {
     if (hasControlCharacters(username) || hasControlCharacters(password)) {
       throw invalidRequest("username and password must not contain control characters");
     }
+    const scope = requestedScope(form, context);
     const user = await authenticateUser(context.env, context.config, username, password);
     // The same answer for an unknown user and a wrong password: nothing to enumerate.
     if (!user) throw invalidGrant("Authentication failed: wrong username or password.");
-    return issueForOwner(form, context, "password", { username: user.username, epoch: user.epoch, issueRefreshToken: true });
+    return issueForOwner(context, "password", scope, { username: user.username, epoch: user.epoch, issueRefreshToken: true });
   },
 };

@@ -9,20 +9,17 @@ export interface LockoutPolicy {
 }
 
 /**
- * Failed password-grant attempts of one user (one object per lower-cased userName). Its
- * requests are serialised, so the count is exact however many attempts arrive at once.
+ * Failed password-grant attempts of one user (one object per lower-cased userName). Every attempt
+ * reports here after its password check, and the object's requests are serialised, so the count is
+ * exact however many attempts arrive at once, and the verdict follows the order in which attempts
+ * complete: once the account is locked, an attempt that completes later is refused even with the
+ * right password.
  */
 export class LockoutObject extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS failures (at INTEGER NOT NULL)");
     ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS lock (id INTEGER PRIMARY KEY CHECK (id = 1), until INTEGER NOT NULL)");
-  }
-
-  /** Whether attempts are refused now; also the number of recent failures. */
-  status(policy: LockoutPolicy): { locked: boolean; failures: number } {
-    const now = Date.now();
-    return { locked: this.lockedUntil() > now, failures: this.recentFailures(policy, now) };
   }
 
   /** Counts a failed attempt; the one that reaches the threshold locks the account. */
@@ -38,9 +35,13 @@ export class LockoutObject extends DurableObject<Env> {
     });
   }
 
-  /** A successful login resets the count. */
-  recordSuccess(): void {
-    this.ctx.storage.sql.exec("DELETE FROM failures");
+  /** A right password: refused while locked, else it resets the count. */
+  recordSuccess(): { locked: boolean } {
+    return this.ctx.storage.transactionSync(() => {
+      if (this.lockedUntil() > Date.now()) return { locked: true };
+      this.ctx.storage.sql.exec("DELETE FROM failures");
+      return { locked: false };
+    });
   }
 
   private lockedUntil(): number {

@@ -255,7 +255,11 @@ export class RegistryObject extends DurableObject<Env> {
    * put) and works off queued token revocations; whatever fails is retried from the alarm.
    */
   private async settle(): Promise<void> {
-    const run = this.flushing.then(async () => (await this.outbox.flushInOrder()) && (await this.fanout.process()));
+    // The fan-out needs no KV: a projection write that fails must not hold back revocations.
+    const run = this.flushing.then(async () => {
+      const [projected, revoked] = [await this.outbox.flushInOrder(), await this.fanout.process()];
+      return projected && revoked;
+    });
     this.flushing = run.catch(() => false);
     if (!(await run)) await this.ctx.storage.setAlarm(Date.now() + 5_000);
   }

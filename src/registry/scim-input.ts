@@ -1,5 +1,5 @@
 import { invalidValue, ScimError } from "../http/scim-error";
-import type { UserRecord } from "./user";
+import { isStorableUserName, MAX_USER_NAME_BYTES, type UserRecord } from "./user";
 
 /** A validated SCIM User creation (RFC 7643 §4.1), password still in clear for hashing. */
 export interface UserInput {
@@ -31,6 +31,12 @@ function text(value: unknown, attribute: string, max = MAX_LENGTH): string {
     throw invalidValue(`${attribute} must be a non-empty string of at most ${max} characters without control characters`);
   }
   return value;
+}
+
+function userName(value: unknown): string {
+  const name = text(value, "userName");
+  if (!isStorableUserName(name)) throw invalidValue(`userName must be at most ${MAX_USER_NAME_BYTES} bytes of UTF-8`);
+  return name;
 }
 
 function password(value: unknown): string {
@@ -72,7 +78,7 @@ function emails(value: unknown): NonNullable<UserRecord["emails"]> {
 export function parseUserInput(body: unknown): UserInput {
   if (!isObject(body)) throw new ScimError(400, "the request body must be a JSON object", "invalidSyntax");
   return {
-    userName: text(body.userName, "userName"),
+    userName: userName(body.userName),
     password: password(body.password),
     ...(body.name !== undefined ? { name: name(body.name) } : {}),
     ...(body.emails !== undefined ? { emails: emails(body.emails) } : {}),

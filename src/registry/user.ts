@@ -20,6 +20,17 @@ export type UserCredentials = Pick<UserRecord, "id" | "userName" | "active" | "p
 /** userName is not case-exact (RFC 7643 §4.1.1): "Alice" and "alice" are one user. */
 export const userNameKey = (userName: string): string => userName.toLowerCase();
 
+/**
+ * The longest userName, in UTF-8 bytes of its lower-cased form: its KV projection key must stay
+ * under KV's 512-byte key limit. A longer name can never exist, so it is never looked up.
+ */
+export const MAX_USER_NAME_BYTES = 256;
+
+export function isStorableUserName(userName: string): boolean {
+  const encoder = new TextEncoder();
+  return encoder.encode(userName).length <= MAX_USER_NAME_BYTES && encoder.encode(userNameKey(userName)).length <= MAX_USER_NAME_BYTES;
+}
+
 export const USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User";
 
 /** The SCIM representation (RFC 7643 §4.1); never the password. */

@@ -34,14 +34,11 @@ export async function authenticateUser(env: Env, config: Config, username: strin
   }
   const policy: LockoutPolicy = config.lockout;
   const lock = env.LOCKOUTS.getByName(userNameKey(candidate.username));
-  const status = await lock.status(policy);
-  if (status.locked) return null;
-  if (!(await candidate.verify(password))) {
-    await lock.recordFailure(policy);
-    return null;
-  }
-  if (status.failures > 0) await lock.recordSuccess();
-  return { username: candidate.username, epoch: candidate.epoch };
+  // The lock is consulted after the password check, in one call, so the verdict and the count
+  // follow the order in which attempts complete; a locked account answers like a wrong password.
+  const verified = await candidate.verify(password);
+  const { locked } = verified ? await lock.recordSuccess() : await lock.recordFailure(policy);
+  return verified && !locked ? { username: candidate.username, epoch: candidate.epoch } : null;
 }
 
 async function findCandidate(env: Env, config: Config, username: string): Promise<Candidate | null> {

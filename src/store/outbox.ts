@@ -75,13 +75,18 @@ export class Outbox {
     return this.pendingCount() === 0;
   }
 
-  /** Writes performed one after another, in queue order (for keys that are written more than once). */
+  /**
+   * Writes performed one after another in queue order, for keys that are written more than once:
+   * a write that fails holds back the later writes of the same key only, never other keys.
+   */
   async flushInOrder(): Promise<boolean> {
     const rows = this.sql.exec<OutboxRow>("SELECT * FROM outbox ORDER BY seq").toArray();
+    const heldBack = new Set<string>();
     for (const row of rows) {
-      if (!(await this.perform(row))) return false;
+      if (heldBack.has(row.kv_key)) continue;
+      if (!(await this.perform(row))) heldBack.add(row.kv_key);
     }
-    return true;
+    return heldBack.size === 0;
   }
 
   pendingCount(): number {

@@ -1,6 +1,6 @@
 import type { Env } from "../env";
 import type { ClientRecord } from "../registry/client";
-import { userNameKey, type UserCredentials } from "../registry/user";
+import { isStorableUserName, userNameKey, type UserCredentials } from "../registry/user";
 
 /**
  * The token hot path's view of the registry: the KV projection first (written by the registry
@@ -35,6 +35,7 @@ function rememberUnknown(clientId: string, now: number): void {
 }
 
 export async function findUserCredentials(env: Env, userName: string): Promise<UserCredentials | null> {
+  if (!isStorableUserName(userName)) return null;
   const cached = await env.REGISTRY_CACHE.get<UserCredentials>(userCacheKey(userNameKey(userName)), "json");
   if (cached) return cached;
   const user = await registryObject(env).findUserByName(userName);
