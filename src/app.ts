@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { configOf } from "./config";
 import type { Env } from "./env";
 import { discoveryEndpoint } from "./http/discovery";
 import { introspectionEndpoint } from "./http/introspect";
@@ -8,7 +9,7 @@ import { rotateSigningKeyEndpoint } from "./http/signing-keys";
 import { registration } from "./http/register";
 import { revocationEndpoint } from "./http/revoke";
 import { scimUsers } from "./http/scim";
-import { errorResponse } from "./http/respond";
+import { errorResponse, type ErrorShape } from "./http/respond";
 import { ScimError } from "./http/scim-error";
 import { tokenEndpoint } from "./http/token";
 import { OAuthError, invalidRequest, notFound } from "./oauth/errors";
@@ -20,6 +21,11 @@ const REGISTER_PATH = "/api/identity/oauth2/dcr/v1.1/register";
 export function createApp(): Hono<{ Bindings: Env }> {
   const app = new Hono<{ Bindings: Env }>();
 
+  // SPEC §3: a misconfigured variable fails every request, naming it, whatever the endpoint.
+  app.use("*", async (c, next) => {
+    configOf(c.env);
+    await next();
+  });
   app.use(
     "*",
     bodyLimit({
@@ -53,8 +59,8 @@ export function createApp(): Hono<{ Bindings: Env }> {
   allowOnly(app, "/scim2/Users", ["GET", "POST"], scimMethodError);
   allowOnly(app, "/scim2/Users/:id", ["GET", "PATCH", "DELETE"], scimMethodError);
 
-  app.notFound(() => errorResponse(notFound("no such endpoint")));
-  app.onError((error) => errorResponse(error));
+  app.notFound((c) => errorResponse(notFound("no such endpoint"), shapeOf(c.req.path)));
+  app.onError((error, c) => errorResponse(error, shapeOf(c.req.path)));
   return app;
 }
 
@@ -70,6 +76,11 @@ function allowOnly(
     response.headers.set("Allow", methods.join(", "));
     return response;
   });
+}
+
+/** Errors on the SCIM endpoints answer as SCIM Error messages, wherever they were raised. */
+function shapeOf(path: string): ErrorShape {
+  return path.startsWith("/scim2/") ? "scim" : "oauth";
 }
 
 const oauthMethodError = (message: string) => new OAuthError("invalid_request", message, 405);

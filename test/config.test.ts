@@ -96,6 +96,18 @@ describe("configuration (SPEC §3)", () => {
     );
     expect(introspection.status).toBe(500);
     expect(await introspection.text()).toContain("INTROSPECTION_CONSISTENCY");
+
+    // Every endpoint, also those that read no configuration, and unknown paths.
+    for (const [path, init] of [
+      ["/oauth2/jwks", {}],
+      ["/oauth2/revoke", { method: "POST", headers: FORM_TYPE, body: form({ token: "x" }) }],
+      ["/.well-known/openid-configuration", {}],
+      ["/no/such/path", {}],
+    ] as const) {
+      const response = await call(path, init, { ACCESS_TOKEN_LIFETIME: "abc" });
+      expect(response.status).toBe(500);
+      expect(await response.text()).toContain("ACCESS_TOKEN_LIFETIME");
+    }
   });
 
   it("accepts ACCESS_TOKEN_FORMAT=jwt", () => {

@@ -101,6 +101,13 @@ describe("application registration (RFC 7591/7592 at WSO2's paths)", () => {
     });
   }
 
+  it("answers 400 invalid_request for a body that is not valid UTF-8", async () => {
+    const body = new Uint8Array([...new TextEncoder().encode('{"client_name":"'), 0xff, ...new TextEncoder().encode('","grant_types":["password"]}')]);
+    const response = await call(PATH, { method: "POST", headers: { Authorization: ADMIN_BASIC, "Content-Type": "application/json" }, body });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: "invalid_request" });
+  });
+
   it("answers 400 invalid_request for malformed JSON or the wrong content type", async () => {
     expect(await (await register("{not json")).json()).toMatchObject({ error: "invalid_request" });
     const wrongType = await register({ client_name: "x", grant_types: ["password"] }, { "Content-Type": "text/plain" });

@@ -110,12 +110,24 @@ describe("SCIM 2.0 Users (RFC 7643/7644 subset)", () => {
     await expectScimError(await call(`/scim2/Users?filter=${encodeURIComponent('emails co "x"')}`, { headers: { Authorization: ADMIN_BASIC } }), 400, "invalidFilter");
   });
 
-  it("lists users with startIndex and count", async () => {
+  it("lists users with startIndex and count (RFC 7644 §3.4.2.4)", async () => {
     await createUser(uniqueName("list"), "pw");
     await createUser(uniqueName("list"), "pw");
-    const page = await (await call("/scim2/Users?startIndex=1&count=1", { headers: { Authorization: ADMIN_BASIC } })).json<Record<string, unknown>>();
-    expect(page.itemsPerPage).toBe(1);
-    expect(page.totalResults as number).toBeGreaterThanOrEqual(2);
+    const list = async (query: string) =>
+      (await call(`/scim2/Users?${query}`, { headers: { Authorization: ADMIN_BASIC } })).json<{ totalResults: number; itemsPerPage: number; startIndex: number; Resources: { id: string }[] }>();
+    const both = await list("startIndex=1&count=2");
+    const first = await list("startIndex=1&count=1");
+    const second = await list("startIndex=2&count=1");
+    expect(both.totalResults).toBeGreaterThanOrEqual(2);
+    expect([first.Resources[0]!.id, second.Resources[0]!.id]).toEqual(both.Resources.map((r) => r.id));
+    expect(second.startIndex).toBe(2);
+
+    const none = await list("count=0");
+    expect(none).toMatchObject({ totalResults: both.totalResults, itemsPerPage: 0, Resources: [] });
+    expect(await list("count=-5")).toMatchObject({ itemsPerPage: 0 });
+    expect(await list("startIndex=0&count=1")).toMatchObject({ startIndex: 1, Resources: [{ id: first.Resources[0]!.id }] });
+    expect(await list("startIndex=1e20")).toMatchObject({ totalResults: both.totalResults, Resources: [] });
+    await expectScimError(await call("/scim2/Users?count=abc", { headers: { Authorization: ADMIN_BASIC } }), 400, "invalidValue");
   });
 
   it("refuses a duplicate userName with 409 uniqueness, case-insensitively, and the administrator's name", async () => {
@@ -147,6 +159,19 @@ describe("SCIM 2.0 Users (RFC 7643/7644 subset)", () => {
       await expectScimError(await scim("", "POST", body), 400, scimType);
     });
   }
+
+  it("answers SCIM errors also for a body over 64 KiB, an unknown path and a string `schemas`", async () => {
+    await expectScimError(await scim("", "POST", { userName: "x", password: "x".repeat(70_000) }), 413);
+    await expectScimError(await call("/scim2/Users/a/b", { headers: { Authorization: ADMIN_BASIC } }), 404);
+    const id = await createUser(uniqueName(), "pw");
+    await expectScimError(await scim(`/${id}`, "PATCH", { schemas: "x", Operations: [{ op: "replace", path: "active", value: true }] }), 400, "invalidSyntax");
+  });
+
+  it("refuses a body that is not valid UTF-8", async () => {
+    const body = new Uint8Array([...new TextEncoder().encode('{"userName":"'), 0xff, ...new TextEncoder().encode('","password":"pw"}')]);
+    const response = await call("/scim2/Users", { method: "POST", headers: { Authorization: ADMIN_BASIC, "Content-Type": "application/scim+json" }, body });
+    await expectScimError(response, 400, "invalidSyntax");
+  });
 
   it("answers 400 invalidSyntax for malformed JSON and a wrong content type", async () => {
     const malformed = await call("/scim2/Users", { method: "POST", headers: { Authorization: ADMIN_BASIC, "Content-Type": "application/scim+json" }, body: "{" });
@@ -221,6 +246,30 @@ describe("PATCH and DELETE, and what they do to tokens", () => {
     expect((await tokenRequest(client, userParams(userName, "pw", "x"))).status).toBe(200);
   });
 
+  it("merges a name part into the existing name instead of replacing it", async () => {
+    const id = await createUser(uniqueName(), "pw", { name: { givenName: "Kim", familyName: "Berry" } });
+    const response = await scim(`/${id}`, "PATCH", { Operations: [{ op: "add", path: "name.familyName", value: "Lee" }] });
+    expect(await response.json()).toMatchObject({ name: { givenName: "Kim", familyName: "Lee" } });
+    const replaced = await scim(`/${id}`, "PATCH", {
+      Operations: [
+        { op: "replace", path: "name", value: { formatted: "K. Lee" } },
+        { op: "replace", path: "name.givenName", value: "Kay" },
+      ],
+    });
+    expect((await replaced.json<{ name: unknown }>()).name).toEqual({ formatted: "K. Lee", givenName: "Kay" });
+  });
+
+  it("reads attribute paths case-insensitively, with or without the User schema URN", async () => {
+    const id = await createUser(uniqueName(), "pw");
+    const response = await scim(`/${id}`, "PATCH", {
+      Operations: [
+        { op: "replace", path: "Active", value: false },
+        { op: "replace", path: "urn:ietf:params:scim:schemas:core:2.0:User:name.GIVENNAME", value: "Ann" },
+      ],
+    });
+    expect(await response.json()).toMatchObject({ active: false, name: { givenName: "Ann" } });
+  });
+
   it("changes name and emails without touching tokens", async () => {
     const { id, issued } = await userWithTokens();
     const response = await scim(`/${id}`, "PATCH", {
@@ -239,6 +288,8 @@ describe("PATCH and DELETE, and what they do to tokens", () => {
     ["a non-boolean active", [{ op: "replace", path: "active", value: "no" }], "invalidValue"],
     ["removing the password", [{ op: "remove", path: "password" }], "mutability"],
     ["an unknown op", [{ op: "move", path: "active", value: true }], "invalidSyntax"],
+    ["a path with an extra part", [{ op: "replace", path: "name.givenName.bogus", value: "x" }], "invalidPath"],
+    ["an unknown name part", [{ op: "replace", path: "name.nickname", value: "x" }], "invalidPath"],
   ] as const) {
     it(`refuses a PATCH of ${name} with 400 ${scimType} and changes nothing`, async () => {
       const { id, issued } = await userWithTokens();

@@ -6,6 +6,7 @@ import { invalidClientMetadata, invalidRequest, notFound } from "../oauth/errors
 import { clientInformation } from "../registry/client";
 import { parseClientMetadata } from "../registry/client-metadata";
 import { registryObject } from "../store/registry-cache";
+import { readJsonBody } from "./json-body";
 import { noStoreJson } from "./respond";
 
 type AppContext = Context<{ Bindings: Env }>;
@@ -60,14 +61,6 @@ function clientNotFound() {
   return notFound("no client with that client_id");
 }
 
-async function readJson(c: AppContext): Promise<unknown> {
-  const contentType = c.req.header("Content-Type") ?? "";
-  if (contentType.split(";")[0]!.trim().toLowerCase() !== "application/json") {
-    throw invalidRequest("Content-Type must be application/json");
-  }
-  try {
-    return JSON.parse(await c.req.text());
-  } catch {
-    throw invalidRequest("the request body is not valid JSON");
-  }
+function readJson(c: AppContext): Promise<unknown> {
+  return readJsonBody(c, ["application/json"], invalidRequest);
 }

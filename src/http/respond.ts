@@ -6,21 +6,28 @@ import { SCIM_ERROR_SCHEMA, ScimError } from "./scim-error";
 
 const NO_STORE = { "Cache-Control": "no-store", Pragma: "no-cache" };
 
+/** Which error body an endpoint speaks: RFC 6749 §5.2 JSON, or an RFC 7644 §3.12 SCIM Error. */
+export type ErrorShape = "oauth" | "scim";
+
 /**
- * The one place an error becomes a response: RFC 6749 §5.2 JSON (or an RFC 7644 SCIM Error on the
- * SCIM endpoints), never a stack trace.
+ * The one place an error becomes a response, in the shape of the endpoint it happened at, never
+ * with a stack trace. Errors raised by shared code (authentication, body limits, routing, bugs)
+ * keep their status on SCIM endpoints but take the SCIM shape.
  */
-export function errorResponse(error: unknown): Response {
-  if (error instanceof ScimError) {
-    return Response.json(
-      { schemas: [SCIM_ERROR_SCHEMA], status: String(error.status), ...(error.scimType ? { scimType: error.scimType } : {}), detail: error.detail },
-      { status: error.status, headers: { "Content-Type": "application/scim+json", ...NO_STORE, ...authenticateHeader(error.status) } },
-    );
-  }
+export function errorResponse(error: unknown, shape: ErrorShape = "oauth"): Response {
+  if (error instanceof ScimError) return scimResponse(error);
   const oauth = toOAuthError(error);
+  if (shape === "scim") return scimResponse(new ScimError(oauth.status, oauth.description, oauth.status === 400 ? "invalidSyntax" : undefined));
   return Response.json(
     { error: oauth.code, error_description: oauth.description },
     { status: oauth.status, headers: { ...NO_STORE, ...oauth.headers } },
+  );
+}
+
+function scimResponse(error: ScimError): Response {
+  return Response.json(
+    { schemas: [SCIM_ERROR_SCHEMA], status: String(error.status), ...(error.scimType ? { scimType: error.scimType } : {}), detail: error.detail },
+    { status: error.status, headers: { "Content-Type": "application/scim+json", ...NO_STORE, ...authenticateHeader(error.status) } },
   );
 }
 

@@ -8,11 +8,14 @@ import { parseUserInput, parseUserNameFilter, parseUserPatch } from "../registry
 import { scimUser } from "../registry/user";
 import { registryObject } from "../store/registry-cache";
 import { issuerOf } from "./issuer";
+import { readJsonBody } from "./json-body";
 import { errorResponse } from "./respond";
-import { asScimError, ScimError } from "./scim-error";
+import { ScimError } from "./scim-error";
 
 type AppContext = Context<{ Bindings: Env }>;
 const LIST_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
+const MAX_PAGE = 100;
+const MAX_START_INDEX = 2 ** 31;
 const SCIM_JSON = { "Content-Type": "application/scim+json", "Cache-Control": "no-store" };
 
 /**
@@ -22,7 +25,7 @@ const SCIM_JSON = { "Content-Type": "application/scim+json", "Cache-Control": "n
  */
 export const scimUsers = new Hono<{ Bindings: Env }>();
 
-scimUsers.onError((error) => errorResponse(asScimError(error)));
+scimUsers.onError((error) => errorResponse(error, "scim"));
 
 scimUsers.use(async (c, next) => {
   await requireAdministrator(configOf(c.env), c.req.header("Authorization"));
@@ -43,14 +46,15 @@ scimUsers.post("/", async (c) => {
 
 scimUsers.get("/", async (c) => {
   const filter = c.req.query("filter");
-  const startIndex = positive(c.req.query("startIndex"), 1);
-  const count = Math.min(positive(c.req.query("count"), 100), 100);
+  // RFC 7644 §3.4.2.4: a startIndex below 1 means 1; a negative count means 0.
+  const startIndex = Math.max(1, pagingNumber(c.req.query("startIndex"), 1));
+  const count = Math.min(Math.max(0, pagingNumber(c.req.query("count"), MAX_PAGE)), MAX_PAGE);
   const registry = registryObject(c.env);
   let total: number;
   let users;
   if (filter !== undefined) {
     const found = await registry.findUserByName(parseUserNameFilter(filter));
-    users = found && startIndex === 1 ? [found] : [];
+    users = found && startIndex === 1 && count > 0 ? [found] : [];
     total = found ? 1 : 0;
   } else {
     ({ total, users } = await registry.listUsers(startIndex, count));
@@ -90,21 +94,14 @@ function base(c: AppContext): string {
   return issuerOf(c, configOf(c.env));
 }
 
-function positive(raw: string | undefined, fallback: number): number {
+/** An integer query parameter, clamped to what a page can mean (no 64-bit offsets reach SQLite). */
+function pagingNumber(raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new ScimError(400, "startIndex and count must be positive integers", "invalidValue");
-  return value;
+  if (raw.trim() === "" || !Number.isInteger(value)) throw new ScimError(400, "startIndex and count must be integers", "invalidValue");
+  return Math.min(Math.max(value, -1), MAX_START_INDEX);
 }
 
-async function readScimJson(c: AppContext): Promise<unknown> {
-  const type = (c.req.header("Content-Type") ?? "").split(";")[0]!.trim().toLowerCase();
-  if (type !== "application/scim+json" && type !== "application/json") {
-    throw new ScimError(400, "Content-Type must be application/scim+json or application/json", "invalidSyntax");
-  }
-  try {
-    return JSON.parse(await c.req.text());
-  } catch {
-    throw new ScimError(400, "the request body is not valid JSON", "invalidSyntax");
-  }
+function readScimJson(c: AppContext): Promise<unknown> {
+  return readJsonBody(c, ["application/scim+json", "application/json"], (message) => new ScimError(400, message, "invalidSyntax"));
 }

@@ -18,7 +18,14 @@ export interface NewUser {
   active: boolean;
 }
 
-export type UserChanges = Partial<Pick<UserRecord, "password" | "active" | "name" | "emails">>;
+/** A PATCH as the registry applies it: the password already hashed; null removes an attribute. */
+export interface UserChanges {
+  password?: PasswordHash;
+  active?: boolean;
+  name?: Record<string, string> | null;
+  nameParts?: Record<string, string>;
+  emails?: UserRecord["emails"] | null;
+}
 
 /** A grant object registering itself before its first token (see RevocationFanout). */
 export interface GrantRegistration {
@@ -175,7 +182,7 @@ export class RegistryObject extends DurableObject<Env> {
       const revokes = changes.password !== undefined || (changes.active === false && current.active);
       const key = userNameKey(current.userName);
       const epoch = revokes ? this.nextUserEpoch(key) : current.epoch;
-      const patched: UserRecord = { ...current, ...changes, epoch, lastModified: new Date().toISOString() };
+      const patched: UserRecord = { ...applyChanges(current, changes), epoch, lastModified: new Date().toISOString() };
       this.sql.exec("UPDATE users SET record = ? WHERE id = ?", JSON.stringify(patched), id);
       this.projectUser(patched);
       if (revokes) this.fanout.queueForUser(key, epoch);
@@ -263,6 +270,21 @@ export class RegistryObject extends DurableObject<Env> {
     this.flushing = run.catch(() => false);
     if (!(await run)) await this.ctx.storage.setAlarm(Date.now() + 5_000);
   }
+}
+
+function applyChanges(user: UserRecord, changes: UserChanges): UserRecord {
+  const { password, active, name, nameParts, emails } = changes;
+  const { name: currentName, emails: currentEmails, ...rest } = user;
+  const baseName = name === null ? undefined : (name ?? currentName);
+  const newName = nameParts ? { ...baseName, ...nameParts } : baseName;
+  const newEmails = emails === null ? undefined : (emails ?? currentEmails);
+  return {
+    ...rest,
+    ...(password ? { password } : {}),
+    ...(active !== undefined ? { active } : {}),
+    ...(newName ? { name: newName } : {}),
+    ...(newEmails ? { emails: newEmails } : {}),
+  };
 }
 
 function newSecret(): string {

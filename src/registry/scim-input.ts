@@ -14,8 +14,12 @@ export interface UserInput {
 export interface UserPatch {
   password?: string;
   active?: boolean;
-  name?: Record<string, string> | undefined;
-  emails?: UserRecord["emails"] | undefined;
+  /** A whole new name; null removes it. */
+  name?: Record<string, string> | null;
+  /** Name parts set on top of the current name (`name.givenName` and the like). */
+  nameParts?: Record<string, string>;
+  /** A whole new list; null removes it. */
+  emails?: UserRecord["emails"] | null;
 }
 
 const MAX_LENGTH = 256;
@@ -91,31 +95,51 @@ export function parseUserPatch(body: unknown): UserPatch {
   if (!isObject(body) || !Array.isArray(body.Operations) || body.Operations.length === 0) {
     throw new ScimError(400, "the body must be a PatchOp with a non-empty Operations array", "invalidSyntax");
   }
-  if (Array.isArray(body.schemas) && !body.schemas.includes(PATCH_SCHEMA)) {
-    throw new ScimError(400, `schemas must contain ${PATCH_SCHEMA}`, "invalidSyntax");
+  if (body.schemas !== undefined && (!Array.isArray(body.schemas) || !body.schemas.includes(PATCH_SCHEMA))) {
+    throw new ScimError(400, `schemas must be an array containing ${PATCH_SCHEMA}`, "invalidSyntax");
   }
   const patch: UserPatch = {};
   for (const operation of body.Operations) {
     if (!isObject(operation) || typeof operation.op !== "string") throw new ScimError(400, "each operation needs an op", "invalidSyntax");
     const op = operation.op.toLowerCase();
     if (op !== "replace" && op !== "add" && op !== "remove") throw new ScimError(400, `unknown op "${operation.op.slice(0, 20)}"`, "invalidSyntax");
-    const path = operation.path;
-    if (path !== undefined && typeof path !== "string") throw new ScimError(400, "path must be a string", "invalidPath");
+    if (operation.path !== undefined && typeof operation.path !== "string") throw new ScimError(400, "path must be a string", "invalidPath");
     if (op === "remove") {
-      applyRemove(patch, path);
-    } else if (path === undefined) {
+      if (operation.path === undefined) throw new ScimError(400, "remove needs a path", "noTarget");
+      applyRemove(patch, parsePath(operation.path));
+    } else if (operation.path === undefined) {
       if (!isObject(operation.value)) throw invalidValue("an operation without a path needs an object value");
-      for (const [attribute, value] of Object.entries(operation.value)) applySet(patch, attribute, value);
+      for (const [attribute, value] of Object.entries(operation.value)) applySet(patch, parsePath(attribute), value);
     } else {
-      applySet(patch, path, operation.value);
+      applySet(patch, parsePath(operation.path), operation.value);
     }
   }
   return patch;
 }
 
-function applySet(patch: UserPatch, path: string, value: unknown): void {
-  const [attribute, sub] = path.split(".");
-  switch (attribute) {
+interface AttributePath {
+  attribute: string; // lower-cased
+  sub?: string; // canonical spelling, e.g. "givenName"
+  raw: string;
+}
+
+const USER_URN = "urn:ietf:params:scim:schemas:core:2.0:user:";
+
+/** Attribute names are case-insensitive and may carry the User schema URN (RFC 7643 §2.1, RFC 7644 §3.10). */
+function parsePath(raw: string): AttributePath {
+  let path = raw.trim();
+  if (path.toLowerCase().startsWith(USER_URN)) path = path.slice(USER_URN.length);
+  const parts = path.split(".");
+  if (parts.length > 2 || parts.some((part) => part === "")) throw new ScimError(400, `unsupported path "${raw.slice(0, 40)}"`, "invalidPath");
+  const attribute = parts[0]!.toLowerCase();
+  if (parts.length === 1) return { attribute, raw };
+  const sub = NAME_PARTS.find((part) => part.toLowerCase() === parts[1]!.toLowerCase());
+  if (attribute !== "name" || !sub) throw new ScimError(400, `unsupported path "${raw.slice(0, 40)}"`, "invalidPath");
+  return { attribute, sub, raw };
+}
+
+function applySet(patch: UserPatch, path: AttributePath, value: unknown): void {
+  switch (path.attribute) {
     case "password":
       patch.password = password(value);
       return;
@@ -123,25 +147,37 @@ function applySet(patch: UserPatch, path: string, value: unknown): void {
       patch.active = active(value);
       return;
     case "name":
-      patch.name = sub ? { ...(patch.name ?? {}), ...name({ [sub]: value }) } : name(value);
+      if (path.sub === undefined) {
+        patch.name = name(value);
+        delete patch.nameParts;
+      } else if (patch.name) {
+        patch.name = { ...patch.name, ...name({ [path.sub]: value }) };
+      } else {
+        patch.nameParts = { ...patch.nameParts, ...name({ [path.sub]: value }) };
+      }
       return;
     case "emails":
       patch.emails = emails(value);
       return;
-    case "userName":
+    case "username":
     case "id":
     case "meta":
     case "schemas":
-      throw new ScimError(400, `${attribute} cannot be changed`, "mutability");
+      throw new ScimError(400, `${path.raw.slice(0, 40)} cannot be changed`, "mutability");
     default:
-      throw new ScimError(400, `unsupported path "${path.slice(0, 40)}"`, "invalidPath");
+      throw new ScimError(400, `unsupported path "${path.raw.slice(0, 40)}"`, "invalidPath");
   }
 }
 
-function applyRemove(patch: UserPatch, path: unknown): void {
-  if (path === "name") patch.name = undefined;
-  else if (path === "emails") patch.emails = undefined;
-  else throw new ScimError(400, "only name and emails can be removed", path === undefined ? "noTarget" : "mutability");
+function applyRemove(patch: UserPatch, path: AttributePath): void {
+  if (path.attribute === "name" && path.sub === undefined) {
+    patch.name = null;
+    delete patch.nameParts;
+  } else if (path.attribute === "emails") {
+    patch.emails = null;
+  } else {
+    throw new ScimError(400, "only name and emails can be removed", "mutability");
+  }
 }
 
 /** The only filter supported: `userName eq "value"` (RFC 7644 §3.4.2.2). */
