@@ -12,8 +12,10 @@ const access = (expiresIn: number): AccessRow => ({
   grantType: "password",
   issuedAt: NOW - 1000,
   expiresAt: NOW + expiresIn,
+  clientEpoch: 1,
+  userEpoch: 0,
 });
-const refresh = (expiresIn: number): RefreshRow => ({ id: "r", hash: "hr", issuedAt: NOW - 1000, expiresAt: NOW + expiresIn });
+const refresh = (expiresIn: number): RefreshRow => ({ id: "r", hash: "hr", issuedAt: NOW - 1000, expiresAt: NOW + expiresIn, clientEpoch: 1, userEpoch: 0 });
 const policy = (overrides: Partial<IssuePolicy> = {}): IssuePolicy => ({
   scope: "s",
   format: "opaque",

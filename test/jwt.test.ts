@@ -134,6 +134,18 @@ describe("signing key rotation", () => {
     expect(rotation.previous!.published_until - Date.now() / 1000).toBeGreaterThanOrEqual(7200 + 120 - 1);
   });
 
+  it("remembers a longer lifetime a client had before it was lowered (its tokens are still out there)", async () => {
+    const client = await registerClient(["password"], { access_token_format: "jwt", access_token_lifetime: 864_000 });
+    await token(client, passwordParams());
+    await call(`/api/identity/oauth2/dcr/v1.1/register/${client.id}`, {
+      method: "PUT",
+      headers: { Authorization: ADMIN_BASIC, "Content-Type": "application/json" },
+      body: JSON.stringify({ client_name: "x", grant_types: ["password"], access_token_format: "jwt", access_token_lifetime: 600 }),
+    });
+    const rotation = await rotate();
+    expect(rotation.previous!.published_until - Date.now() / 1000).toBeGreaterThanOrEqual(864_000 + 120 - 1);
+  });
+
   it("requires the administrator", async () => {
     const response = await call("/api/signing-keys/rotate", { method: "POST" });
     expect(response.status).toBe(401);

@@ -1,4 +1,6 @@
+import { runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { GrantObject } from "../src/grant/grant-object";
 import { grantObjectName, type GrantKey } from "../src/grant/key";
 import { ADMIN_BASIC, basic, call } from "./helpers/http";
 import { RecordingKv, useKvInRegistry } from "./helpers/kv";
@@ -132,6 +134,56 @@ describe("secret rotation and deletion kill the client's tokens", () => {
     expect(rotated.status).toBe(200);
     expect(await isActive(issued.access_token, STRONG)).toBe(false);
     expect(await isActive(issued.access_token)).toBe(false);
+  });
+
+  it("when the fan-out cannot reach a grant object: old tokens still die on the next request, new ones survive the retry", async () => {
+    const client = await registerClient();
+    const old = await token(client, passwordParams("unreachable"));
+    const original = GrantObject.prototype.revokeAll;
+    let failures = 0;
+    GrantObject.prototype.revokeAll = async function () {
+      failures += 1;
+      throw new Error("simulated unreachable grant object");
+    };
+    let rotated: TestClient;
+    try {
+      const response = await admin(`/${client.id}/secret`, "POST");
+      expect(response.status).toBe(200);
+      const { client_secret } = await response.json<{ client_secret: string }>();
+      rotated = { ...client, secret: client_secret, authorization: basic(client.id, client_secret) };
+    } finally {
+      GrantObject.prototype.revokeAll = original;
+    }
+    expect(failures).toBeGreaterThan(0);
+
+    // The old refresh token is refused even with the new secret: it was issued under the old one.
+    expect(await (await refreshRequest(rotated, old.refresh_token!)).json()).toMatchObject({ error: "invalid_grant" });
+    // A request under the new secret retires the old tokens in that object at once.
+    const fresh = await token(rotated, passwordParams("unreachable"));
+    expect(await isActive(old.access_token, STRONG)).toBe(false);
+    // The registry's retry reaches the object later and leaves the new tokens alone.
+    expect(await runDurableObjectAlarm(bindings.REGISTRY.getByName("registry"))).toBe(true);
+    expect(await isActive(fresh.access_token, STRONG)).toBe(true);
+    expect((await refreshRequest(rotated, fresh.refresh_token!)).status).toBe(200);
+  });
+
+  it("writes only the newest projection of a client when changes come in a burst", async () => {
+    const client = await registerClient();
+    const kv = new RecordingKv(bindings.REGISTRY_CACHE);
+    await useKvInRegistry(kv);
+    kv.slowPuts = 1; // the first projection write is slow, so the next two changes pile up behind it
+    kv.delayMs = 300;
+    const secrets = await Promise.all(
+      [1, 2, 3].map(async () => (await (await admin(`/${client.id}/secret`, "POST")).json<{ client_secret: string }>()).client_secret),
+    );
+    expect(kv.puts.get(`c:${client.id}`)).toBe(2); // the first, then only the newest of the other two
+    const cached = await bindings.REGISTRY_CACHE.get<{ epoch: number }>(`c:${client.id}`, "json");
+    expect(cached!.epoch).toBe(4);
+    // The projection holds the newest secret: exactly one of the three works.
+    const statuses = await Promise.all(
+      secrets.map(async (secret) => (await tokenRequest({ ...client, secret, authorization: basic(client.id, secret) }, passwordParams())).status),
+    );
+    expect(statuses.filter((status) => status === 200)).toHaveLength(1);
   });
 
   it("a grant object refuses a request authenticated before the rotation (no token slips through)", async () => {

@@ -127,6 +127,20 @@ describe("storage rules (SPEC §6)", () => {
     expect(Math.abs((await expiry(short.access_token)) - (now + 60))).toBeLessThanOrEqual(2);
   });
 
+  it("retries queued writes before handing a reused token back", async () => {
+    const client = await registerClient();
+    const key = { clientId: client.id, username: "admin", scope: "reuse-queued" };
+    await token(client, passwordParams("reuse-queued"));
+    const kv = new RecordingKv(bindings.TOKEN_STATUS);
+    await useKvInGrantObject(key, kv);
+    kv.failing = true;
+    const issued = await token(client, passwordParams("reuse-queued"), RENEW); // its records stay queued
+    kv.failing = false;
+    const reused = await token(client, passwordParams("reuse-queued"), REUSE);
+    expect(reused.access_token).toBe(issued.access_token);
+    expect(await isActive(reused.access_token)).toBe(true);
+  });
+
   it("retries KV writes from the object's outbox after KV failed post-commit", async () => {
     const client = await registerClient();
     const key = { clientId: client.id, username: "admin", scope: "outbox" };

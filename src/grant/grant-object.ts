@@ -83,21 +83,27 @@ export class GrantObject extends DurableObject<Env> {
       if (request.fence.clientEpoch < fence.clientEpoch) return { kind: "refused" as const, failure: staleCredentials("stale_client") };
       if (request.fence.userEpoch < fence.userEpoch) return { kind: "refused" as const, failure: staleCredentials("stale_user") };
       this.meta.bindKey(request.key);
+      const writes: number[] = [];
+      // Credentials newer than the fence: whatever was issued under older ones dies now, even if
+      // the registry's fan-out has not reached this object yet.
+      this.applyFence(request.fence, now, writes);
       const decision = decideIssue(this.rows.current(), request, now);
       if (decision.kind === "reuse") return decision;
-      const writes: number[] = [];
       if (decision.supersede.access) this.retire("access_tokens", decision.supersede.access, now, writes);
       if (decision.supersede.refresh) this.retire("refresh_tokens", decision.supersede.refresh, now, writes);
       const refreshId =
-        decision.keepRefresh?.id ?? (refresh ? this.addRefresh(request.key, request, request.grantType, refresh, now, writes) : null);
-      const grant = { scope: request.key.scope, format: generator.format, refreshId, grantType: request.grantType };
+        decision.keepRefresh?.id ??
+        (refresh ? this.addRefresh(request.key, request, { grantType: request.grantType, epochs: request.fence }, refresh, now, writes) : null);
+      const grant = { scope: request.key.scope, format: generator.format, refreshId, grantType: request.grantType, epochs: request.fence };
       this.addAccess(request.key, request, grant, access, now, writes);
       return { kind: "issued" as const, keptRefresh: decision.keepRefresh, writes };
     });
 
     if (outcome.kind === "refused") return outcome.failure;
     if (outcome.kind === "reuse") {
-      const answered = this.inCommitOrder([]);
+      // The token handed back may be one whose KV record failed to write earlier: retry the queue
+      // first, so it introspects active wherever KV allows.
+      const answered = this.inCommitOrder(this.outbox.pendingSeqs());
       const tokens = {
         accessToken: await generator.generate(this.keys, this.accessInput(request, request.key, outcome.access)),
         refreshToken: outcome.refresh ? await this.derive("refresh", outcome.refresh.id) : null,
@@ -137,11 +143,13 @@ export class GrantObject extends DurableObject<Env> {
       const writes: number[] = [];
       for (const previous of this.rows.accessOfRefresh(check.refresh.id)) this.retire("access_tokens", previous, now, writes);
       let refreshId = check.refresh.id;
+      // The new tokens inherit the user epoch of the grant (the user is not re-authenticated).
+      const epochs = { clientEpoch: request.clientEpoch, userEpoch: check.refresh.userEpoch };
       if (replacement) {
         this.retire("refresh_tokens", check.refresh, now, writes);
-        refreshId = this.addRefresh(key, request, "refresh_token", replacement, now, writes);
+        refreshId = this.addRefresh(key, request, { grantType: "refresh_token", epochs }, replacement, now, writes);
       }
-      const grant = { scope: check.scope, format: generator.format, refreshId, grantType: "refresh_token" };
+      const grant = { scope: check.scope, format: generator.format, refreshId, grantType: "refresh_token", epochs };
       this.addAccess(key, request, grant, access, now, writes);
       return { ok: true as const, scope: check.scope, kept: replacement ? null : check.refresh, writes };
     });
@@ -182,14 +190,25 @@ export class GrantObject extends DurableObject<Env> {
    */
   async revokeAll(fence: Fence): Promise<void> {
     const writes = this.ctx.storage.transactionSync(() => {
-      this.meta.raiseFence(fence);
-      const now = Date.now();
       const writes: number[] = [];
-      for (const row of this.rows.allAccess()) this.retire("access_tokens", row, now, writes);
-      for (const row of this.rows.allRefresh()) this.retire("refresh_tokens", row, now, writes);
+      this.applyFence(fence, Date.now(), writes);
       return writes;
     });
     await this.publish(writes);
+  }
+
+  /**
+   * Raises the fences to `fence` and retires every token issued under older epochs. Tokens issued
+   * under the new credentials survive, so a late or retried fan-out never kills them.
+   */
+  private applyFence(fence: Fence, now: number, writes: number[]): void {
+    const current = this.meta.fence();
+    if (fence.clientEpoch <= current.clientEpoch && fence.userEpoch <= current.userEpoch) return;
+    this.meta.raiseFence(fence);
+    const raised = this.meta.fence();
+    const stale = (row: AccessRow | RefreshRow) => row.clientEpoch < raised.clientEpoch || row.userEpoch < raised.userEpoch;
+    for (const row of this.rows.allAccess().filter(stale)) this.retire("access_tokens", row, now, writes);
+    for (const row of this.rows.allRefresh().filter(stale)) this.retire("refresh_tokens", row, now, writes);
   }
 
   /** Strong introspection: is the token with this hash a live token of this object? */
@@ -212,7 +231,11 @@ export class GrantObject extends DurableObject<Env> {
       return invalidGrant("The refresh token is invalid, expired or revoked.");
     }
     if (key.clientId !== request.clientId) return invalidGrant("The refresh token was issued to another client.");
-    if (request.clientEpoch < this.meta.fence().clientEpoch) return invalidGrant("The refresh token is invalid, expired or revoked.");
+    // Issued under an older client secret than the caller authenticated with, or presented with a
+    // secret older than the object knows: dead either way.
+    if (refresh.clientEpoch < request.clientEpoch || request.clientEpoch < this.meta.fence().clientEpoch) {
+      return invalidGrant("The refresh token is invalid, expired or revoked.");
+    }
     const scope = request.scope ? narrowScope(key.scope, request.scope) : key.scope;
     if (scope === null) {
       return { ok: false, error: "invalid_scope", description: "The requested scope exceeds the scope originally granted." };
@@ -253,19 +276,28 @@ export class GrantObject extends DurableObject<Env> {
   private addAccess(
     key: GrantKey,
     settings: IssueSettings,
-    grant: { scope: string; format: string; refreshId: string | null; grantType: string },
+    grant: { scope: string; format: string; refreshId: string | null; grantType: string; epochs: Fence },
     token: MintedToken,
     now: number,
     writes: number[],
   ): void {
-    const row: AccessRow = { id: token.id, hash: token.hash, issuedAt: now, expiresAt: now + settings.accessTokenLifetimeMs, ...grant };
+    const { epochs, ...rest } = grant;
+    const row: AccessRow = { id: token.id, hash: token.hash, issuedAt: now, expiresAt: now + settings.accessTokenLifetimeMs, ...epochs, ...rest };
     this.rows.insertAccess(row);
     const aud = grant.format === "jwt" ? key.clientId : undefined;
     writes.push(this.outbox.enqueue(this.tokenRecord(key, settings, "access", grant.scope, grant.grantType, row, aud)));
   }
 
-  private addRefresh(key: GrantKey, settings: IssueSettings, grantType: string, token: MintedToken, now: number, writes: number[]): string {
-    const row: RefreshRow = { id: token.id, hash: token.hash, issuedAt: now, expiresAt: now + settings.refreshTokenLifetimeMs };
+  private addRefresh(
+    key: GrantKey,
+    settings: IssueSettings,
+    grant: { grantType: string; epochs: Fence },
+    token: MintedToken,
+    now: number,
+    writes: number[],
+  ): string {
+    const { grantType, epochs } = grant;
+    const row: RefreshRow = { id: token.id, hash: token.hash, issuedAt: now, expiresAt: now + settings.refreshTokenLifetimeMs, ...epochs };
     this.rows.insertRefresh(row);
     writes.push(this.outbox.enqueue(this.tokenRecord(key, settings, "refresh", key.scope, grantType, row)));
     return row.id;

@@ -3,25 +3,27 @@
  * grant object reads its current rows, asks this function, and applies the answer in the same
  * synchronous transaction.
  */
-export interface AccessRow {
+/** What every token row has: identity, lifetime, and the credential epochs it was issued under. */
+export interface TokenRowBase {
   id: string;
   hash: string;
+  issuedAt: number; // epoch ms
+  expiresAt: number; // epoch ms
+  /** The client's and the user's epochs when issued (see RevocationFanout); older ones are dead. */
+  clientEpoch: number;
+  userEpoch: number;
+}
+
+export interface AccessRow extends TokenRowBase {
   /** The access token's scope: the key's, or narrower after a refresh that asked for less. */
   scope: string;
   /** The generator format that produced it (opaque, jwt). */
   format: string;
   refreshId: string | null;
   grantType: string;
-  issuedAt: number; // epoch ms
-  expiresAt: number; // epoch ms
 }
 
-export interface RefreshRow {
-  id: string;
-  hash: string;
-  issuedAt: number;
-  expiresAt: number;
-}
+export type RefreshRow = TokenRowBase;
 
 export interface CurrentTokens {
   access: AccessRow | null;

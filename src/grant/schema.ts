@@ -17,13 +17,17 @@ const STATEMENTS = [
      refresh_id TEXT,
      grant_type TEXT NOT NULL,
      issued_at INTEGER NOT NULL,
-     expires_at INTEGER NOT NULL
+     expires_at INTEGER NOT NULL,
+     client_epoch INTEGER NOT NULL,
+     user_epoch INTEGER NOT NULL
    )`,
   `CREATE TABLE IF NOT EXISTS refresh_tokens (
      id TEXT PRIMARY KEY,
      hash TEXT NOT NULL UNIQUE,
      issued_at INTEGER NOT NULL,
-     expires_at INTEGER NOT NULL
+     expires_at INTEGER NOT NULL,
+     client_epoch INTEGER NOT NULL,
+     user_epoch INTEGER NOT NULL
    )`,
   OUTBOX_SCHEMA,
 ];

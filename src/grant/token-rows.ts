@@ -9,6 +9,8 @@ interface AccessRecordRow extends Record<string, SqlStorageValue> {
   grant_type: string;
   issued_at: number;
   expires_at: number;
+  client_epoch: number;
+  user_epoch: number;
 }
 
 interface RefreshRecordRow extends Record<string, SqlStorageValue> {
@@ -16,6 +18,8 @@ interface RefreshRecordRow extends Record<string, SqlStorageValue> {
   hash: string;
   issued_at: number;
   expires_at: number;
+  client_epoch: number;
+  user_epoch: number;
 }
 
 const toAccess = (row: AccessRecordRow): AccessRow => ({
@@ -27,6 +31,8 @@ const toAccess = (row: AccessRecordRow): AccessRow => ({
   grantType: row.grant_type,
   issuedAt: row.issued_at,
   expiresAt: row.expires_at,
+  clientEpoch: row.client_epoch,
+  userEpoch: row.user_epoch,
 });
 
 const toRefresh = (row: RefreshRecordRow): RefreshRow => ({
@@ -34,6 +40,8 @@ const toRefresh = (row: RefreshRecordRow): RefreshRow => ({
   hash: row.hash,
   issuedAt: row.issued_at,
   expiresAt: row.expires_at,
+  clientEpoch: row.client_epoch,
+  userEpoch: row.user_epoch,
 });
 
 /**
@@ -81,7 +89,7 @@ export class TokenRows {
 
   insertAccess(row: AccessRow): void {
     this.sql.exec(
-      "INSERT INTO access_tokens (id, hash, scope, format, refresh_id, grant_type, issued_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO access_tokens (id, hash, scope, format, refresh_id, grant_type, issued_at, expires_at, client_epoch, user_epoch) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       row.id,
       row.hash,
       row.scope,
@@ -90,16 +98,20 @@ export class TokenRows {
       row.grantType,
       row.issuedAt,
       row.expiresAt,
+      row.clientEpoch,
+      row.userEpoch,
     );
   }
 
   insertRefresh(row: RefreshRow): void {
     this.sql.exec(
-      "INSERT INTO refresh_tokens (id, hash, issued_at, expires_at) VALUES (?, ?, ?, ?)",
+      "INSERT INTO refresh_tokens (id, hash, issued_at, expires_at, client_epoch, user_epoch) VALUES (?, ?, ?, ?, ?, ?)",
       row.id,
       row.hash,
       row.issuedAt,
       row.expiresAt,
+      row.clientEpoch,
+      row.userEpoch,
     );
   }
 

@@ -35,6 +35,9 @@ export interface GrantRegistration {
   fence: Fence; // the epochs the request was authenticated under
 }
 
+/** Retry delay for projection writes (also KV's per-key spacing) and revocations. */
+const RETRY_MS = 2_000;
+
 export type GrantIndexOutcome = "indexed" | "stale_client" | "stale_user";
 
 const SCHEMA = [
@@ -42,6 +45,9 @@ const SCHEMA = [
   "CREATE TABLE IF NOT EXISTS users (id TEXT PRIMARY KEY, user_key TEXT NOT NULL UNIQUE, record TEXT NOT NULL)",
   // Outlives the user, so a re-created userName starts above every epoch its predecessor had.
   "CREATE TABLE IF NOT EXISTS user_epochs (user_key TEXT PRIMARY KEY, epoch INTEGER NOT NULL)",
+  // The longest access token lifetime any client was ever given: lowering one later does not
+  // shorten tokens already issued, and key rotation must keep their signing key published.
+  "CREATE TABLE IF NOT EXISTS lifetime_high_water (id INTEGER PRIMARY KEY CHECK (id = 1), seconds INTEGER NOT NULL)",
   OUTBOX_SCHEMA,
   ...FANOUT_SCHEMA,
 ];
@@ -132,9 +138,9 @@ export class RegistryObject extends DurableObject<Env> {
     return deleted;
   }
 
-  /** The longest per-client access token lifetime (seconds), or null when no client sets one. */
+  /** The longest access token lifetime (seconds) any client has ever had, or null when none set one. */
   maxAccessTokenLifetime(): number | null {
-    return this.sql.exec<{ n: number | null }>("SELECT max(json_extract(record, '$.access_token_lifetime')) AS n FROM clients").one().n;
+    return this.sql.exec<{ seconds: number }>("SELECT seconds FROM lifetime_high_water WHERE id = 1").toArray()[0]?.seconds ?? null;
   }
 
   // ---- users ---------------------------------------------------------------------------------
@@ -239,6 +245,12 @@ export class RegistryObject extends DurableObject<Env> {
   }
 
   private projectClient(client: ClientRecord): void {
+    if (client.access_token_lifetime) {
+      this.sql.exec(
+        "INSERT INTO lifetime_high_water (id, seconds) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET seconds = max(seconds, excluded.seconds)",
+        client.access_token_lifetime,
+      );
+    }
     this.outbox.enqueue({ op: "put", key: clientCacheKey(client.client_id), value: JSON.stringify(client), expiresAt: null });
   }
 
@@ -264,11 +276,11 @@ export class RegistryObject extends DurableObject<Env> {
   private async settle(): Promise<void> {
     // The fan-out needs no KV: a projection write that fails must not hold back revocations.
     const run = this.flushing.then(async () => {
-      const [projected, revoked] = [await this.outbox.flushInOrder(), await this.fanout.process()];
+      const [projected, revoked] = [await this.outbox.flushLatestPerKey(), await this.fanout.process()];
       return projected && revoked;
     });
     this.flushing = run.catch(() => false);
-    if (!(await run)) await this.ctx.storage.setAlarm(Date.now() + 5_000);
+    if (!(await run)) await this.ctx.storage.setAlarm(Date.now() + RETRY_MS);
   }
 }
 

@@ -76,17 +76,30 @@ export class Outbox {
   }
 
   /**
-   * Writes performed one after another in queue order, for keys that are written more than once:
-   * a write that fails holds back the later writes of the same key only, never other keys.
+   * For keys that are written more than once (the registry's projection): only the newest queued
+   * write of each key is performed; older ones are superseded, so a key's writes never land out of
+   * order and a burst of changes costs one write. A write KV refuses (e.g. 429 for a second write
+   * to the key within a second) stays queued for the caller's retry, which then writes the newest
+   * value. True when the queue is empty.
    */
-  async flushInOrder(): Promise<boolean> {
-    const rows = this.sql.exec<OutboxRow>("SELECT * FROM outbox ORDER BY seq").toArray();
-    const heldBack = new Set<string>();
-    for (const row of rows) {
-      if (heldBack.has(row.kv_key)) continue;
-      if (!(await this.perform(row))) heldBack.add(row.kv_key);
+  async flushLatestPerKey(): Promise<boolean> {
+    const newest = new Map<string, OutboxRow>();
+    for (const row of this.sql.exec<OutboxRow>("SELECT * FROM outbox ORDER BY seq").toArray()) {
+      const superseded = newest.get(row.kv_key);
+      if (superseded && !this.inFlight.has(superseded.seq)) this.sql.exec("DELETE FROM outbox WHERE seq = ?", superseded.seq);
+      newest.set(row.kv_key, row);
     }
-    return heldBack.size === 0;
+    for (const row of newest.values()) await this.perform(row);
+    return this.pendingCount() === 0;
+  }
+
+  /** Every queued write not owned by a running request. */
+  pendingSeqs(): number[] {
+    return this.sql
+      .exec<{ seq: number }>("SELECT seq FROM outbox ORDER BY seq")
+      .toArray()
+      .map((row) => row.seq)
+      .filter((seq) => !this.inFlight.has(seq));
   }
 
   pendingCount(): number {
