@@ -156,11 +156,13 @@ describe("secret rotation and deletion kill the client's tokens", () => {
     }
     expect(failures).toBeGreaterThan(0);
 
-    // The old refresh token is refused even with the new secret: it was issued under the old one.
+    // The old refresh token is refused even with the new secret: it was issued under the old one;
+    // and that request, under the new secret, retires the old tokens in that object at once.
+    expect(await isActive(old.access_token, STRONG)).toBe(true); // the fan-out did not reach it
     expect(await (await refreshRequest(rotated, old.refresh_token!)).json()).toMatchObject({ error: "invalid_grant" });
-    // A request under the new secret retires the old tokens in that object at once.
-    const fresh = await token(rotated, passwordParams("unreachable"));
     expect(await isActive(old.access_token, STRONG)).toBe(false);
+    expect(await isActive(old.refresh_token!, STRONG, "refresh_token")).toBe(false);
+    const fresh = await token(rotated, passwordParams("unreachable"));
     // The registry's retry reaches the object later and leaves the new tokens alone.
     expect(await runDurableObjectAlarm(bindings.REGISTRY.getByName("registry"))).toBe(true);
     expect(await isActive(fresh.access_token, STRONG)).toBe(true);
@@ -184,6 +186,26 @@ describe("secret rotation and deletion kill the client's tokens", () => {
       secrets.map(async (secret) => (await tokenRequest({ ...client, secret, authorization: basic(client.id, secret) }, passwordParams())).status),
     );
     expect(statuses.filter((status) => status === 200)).toHaveLength(1);
+  });
+
+  it("a password grant under the new secret retires the old tokens of an object the fan-out missed", async () => {
+    const client = await registerClient();
+    const old = await token(client, passwordParams("missed"));
+    const original = GrantObject.prototype.revokeAll;
+    GrantObject.prototype.revokeAll = async function () {
+      throw new Error("simulated unreachable grant object");
+    };
+    let rotated: TestClient;
+    try {
+      const { client_secret } = await (await admin(`/${client.id}/secret`, "POST")).json<{ client_secret: string }>();
+      rotated = { ...client, secret: client_secret, authorization: basic(client.id, client_secret) };
+    } finally {
+      GrantObject.prototype.revokeAll = original;
+    }
+    expect(await isActive(old.access_token, STRONG)).toBe(true);
+    const fresh = await token(rotated, passwordParams("missed"), { RENEW_TOKEN_PER_REQUEST: "false" });
+    expect(fresh.access_token).not.toBe(old.access_token); // not reused: it was issued under the old secret
+    expect(await isActive(old.access_token, STRONG)).toBe(false);
   });
 
   it("a grant object refuses a request authenticated before the rotation (no token slips through)", async () => {

@@ -129,6 +129,7 @@ export class GrantObject extends DurableObject<Env> {
   async refresh(request: RefreshRequest): Promise<TokenOutcome> {
     const key = this.meta.key();
     if (!key) return invalidGrant("The refresh token is invalid, expired or revoked.");
+    if (key.clientId === request.clientId) await this.learnClientEpoch(request.clientEpoch);
     const now = Date.now();
     const precheck = this.checkRefresh(key, request, now);
     if (!precheck.ok) return precheck;
@@ -192,6 +193,21 @@ export class GrantObject extends DurableObject<Env> {
     const writes = this.ctx.storage.transactionSync(() => {
       const writes: number[] = [];
       this.applyFence(fence, Date.now(), writes);
+      return writes;
+    });
+    await this.publish(writes);
+  }
+
+  /**
+   * The caller authenticated as this object's client under `clientEpoch`: if that is newer than
+   * the fence, the secret was rotated and whatever was issued under the old one dies now, whether
+   * or not this refresh then succeeds (the registry's fan-out may not have reached this object).
+   */
+  private async learnClientEpoch(clientEpoch: number): Promise<void> {
+    if (clientEpoch <= this.meta.fence().clientEpoch) return;
+    const writes = this.ctx.storage.transactionSync(() => {
+      const writes: number[] = [];
+      this.applyFence({ clientEpoch, userEpoch: 0 }, Date.now(), writes);
       return writes;
     });
     await this.publish(writes);
