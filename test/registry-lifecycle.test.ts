@@ -46,6 +46,28 @@ function issueAsIfAuthenticatedAt(key: GrantKey, clientEpoch: number) {
   });
 }
 
+/** Runs `action` while every grant object refuses the registry's revokeAll (an unreachable object). */
+async function withUnreachableGrantObjects<T>(action: () => Promise<T>): Promise<{ result: T; attempts: number }> {
+  const original = GrantObject.prototype.revokeAll;
+  let attempts = 0;
+  GrantObject.prototype.revokeAll = async function () {
+    attempts += 1;
+    throw new Error("simulated unreachable grant object");
+  };
+  try {
+    return { result: await action(), attempts };
+  } finally {
+    GrantObject.prototype.revokeAll = original;
+  }
+}
+
+async function rotateSecret(client: TestClient): Promise<TestClient> {
+  const response = await admin(`/${client.id}/secret`, "POST");
+  expect(response.status).toBe(200);
+  const { client_secret } = await response.json<{ client_secret: string }>();
+  return { ...client, secret: client_secret, authorization: basic(client.id, client_secret) };
+}
+
 async function expectDead(client: TestClient, issued: { access_token: string; refresh_token?: string }) {
   expect(await introspect(issued.access_token)).toEqual({ active: false });
   expect(await introspect(issued.access_token, { vars: STRONG })).toEqual({ active: false });
@@ -139,22 +161,8 @@ describe("secret rotation and deletion kill the client's tokens", () => {
   it("when the fan-out cannot reach a grant object: old tokens still die on the next request, new ones survive the retry", async () => {
     const client = await registerClient();
     const old = await token(client, passwordParams("unreachable"));
-    const original = GrantObject.prototype.revokeAll;
-    let failures = 0;
-    GrantObject.prototype.revokeAll = async function () {
-      failures += 1;
-      throw new Error("simulated unreachable grant object");
-    };
-    let rotated: TestClient;
-    try {
-      const response = await admin(`/${client.id}/secret`, "POST");
-      expect(response.status).toBe(200);
-      const { client_secret } = await response.json<{ client_secret: string }>();
-      rotated = { ...client, secret: client_secret, authorization: basic(client.id, client_secret) };
-    } finally {
-      GrantObject.prototype.revokeAll = original;
-    }
-    expect(failures).toBeGreaterThan(0);
+    const { result: rotated, attempts } = await withUnreachableGrantObjects(() => rotateSecret(client));
+    expect(attempts).toBeGreaterThan(0);
 
     // The old refresh token is refused even with the new secret: it was issued under the old one;
     // and that request, under the new secret, retires the old tokens in that object at once.
@@ -191,17 +199,7 @@ describe("secret rotation and deletion kill the client's tokens", () => {
   it("a password grant under the new secret retires the old tokens of an object the fan-out missed", async () => {
     const client = await registerClient();
     const old = await token(client, passwordParams("missed"));
-    const original = GrantObject.prototype.revokeAll;
-    GrantObject.prototype.revokeAll = async function () {
-      throw new Error("simulated unreachable grant object");
-    };
-    let rotated: TestClient;
-    try {
-      const { client_secret } = await (await admin(`/${client.id}/secret`, "POST")).json<{ client_secret: string }>();
-      rotated = { ...client, secret: client_secret, authorization: basic(client.id, client_secret) };
-    } finally {
-      GrantObject.prototype.revokeAll = original;
-    }
+    const { result: rotated } = await withUnreachableGrantObjects(() => rotateSecret(client));
     expect(await isActive(old.access_token, STRONG)).toBe(true);
     const fresh = await token(rotated, passwordParams("missed"), { RENEW_TOKEN_PER_REQUEST: "false" });
     expect(fresh.access_token).not.toBe(old.access_token); // not reused: it was issued under the old secret

@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import { invalidRequest } from "../oauth/errors";
+import { readTextBody } from "./body";
 
 /** OAuth endpoint parameters: each name at most once (RFC 6749 §3.1). */
 export type FormParams = ReadonlyMap<string, string>;
@@ -12,18 +13,7 @@ export const MAX_PARAMETER_LENGTH = 4096;
  * (The 64 KiB body limit is enforced before this by the bodyLimit middleware.)
  */
 export async function readForm(c: Context): Promise<FormParams> {
-  const contentType = c.req.header("Content-Type") ?? "";
-  if (contentType.split(";")[0]!.trim().toLowerCase() !== "application/x-www-form-urlencoded") {
-    throw invalidRequest("Content-Type must be application/x-www-form-urlencoded");
-  }
-  let body: string;
-  try {
-    body = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(await c.req.arrayBuffer());
-  } catch (error) {
-    if (error instanceof TypeError) throw invalidRequest("the request body is not valid UTF-8");
-    throw error;
-  }
-  return parseForm(body);
+  return parseForm(await readTextBody(c, ["application/x-www-form-urlencoded"], invalidRequest));
 }
 
 export function parseForm(body: string): FormParams {

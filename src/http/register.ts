@@ -6,7 +6,7 @@ import { invalidClientMetadata, invalidRequest, notFound } from "../oauth/errors
 import { clientInformation } from "../registry/client";
 import { parseClientMetadata } from "../registry/client-metadata";
 import { registryObject } from "../store/registry-cache";
-import { readJsonBody } from "./json-body";
+import { readJsonBody } from "./body";
 import { noStoreJson } from "./respond";
 
 type AppContext = Context<{ Bindings: Env }>;

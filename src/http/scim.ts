@@ -8,7 +8,7 @@ import { parseUserInput, parseUserNameFilter, parseUserPatch } from "../registry
 import { scimUser } from "../registry/user";
 import { registryObject } from "../store/registry-cache";
 import { issuerOf } from "./issuer";
-import { readJsonBody } from "./json-body";
+import { readJsonBody } from "./body";
 import { errorResponse } from "./respond";
 import { ScimError } from "./scim-error";
 
