@@ -32,8 +32,6 @@ function admin(path: string, method: string, body?: unknown) {
 function issueAsIfAuthenticatedAt(key: GrantKey, clientEpoch: number) {
   return bindings.GRANTS.getByName(grantObjectName(key)).issue({
     key,
-    scope: key.scope,
-    format: "opaque",
     fence: { clientEpoch, userEpoch: 0 },
     grantType: "password",
     renewAccessToken: true,

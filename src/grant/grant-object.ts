@@ -87,7 +87,8 @@ export class GrantObject extends DurableObject<Env> {
       // Credentials newer than the fence: whatever was issued under older ones dies now, even if
       // the registry's fan-out has not reached this object yet.
       this.applyFence(request.fence, now, writes);
-      const decision = decideIssue(this.rows.current(), request, now);
+      const policy = { ...request, scope: request.key.scope, format: generator.format };
+      const decision = decideIssue(this.rows.current(), policy, now);
       if (decision.kind === "reuse") return decision;
       if (decision.supersede.access) this.retire("access_tokens", decision.supersede.access, now, writes);
       if (decision.supersede.refresh) this.retire("refresh_tokens", decision.supersede.refresh, now, writes);

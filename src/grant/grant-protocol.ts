@@ -15,7 +15,7 @@ export interface IssueSettings {
 }
 
 /** A validated password / client_credentials request, as the Worker hands it to the key's object. */
-export interface IssueRequest extends IssuePolicy, IssueSettings {
+export interface IssueRequest extends Omit<IssuePolicy, "scope" | "format">, IssueSettings {
   key: GrantKey;
   grantType: string;
   /** The client's and user's epochs the request was authenticated under. */

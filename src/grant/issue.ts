@@ -44,8 +44,6 @@ export async function issueTokens(
     env.GRANTS.getByName(grantObjectName(key)).issue({
       ...tokenSettings,
       key,
-      scope: key.scope,
-      format: generator.format,
       fence: { clientEpoch: request.client.epoch, userEpoch: request.owner.epoch },
       grantType: request.grantType,
       renewAccessToken: config.renewTokenPerRequest || generator.alwaysRenews,

@@ -5,16 +5,12 @@ import { formDecode, parseBasic } from "./basic";
 import { authenticateClient } from "./client-auth";
 import { invalidClient } from "./errors";
 
-/** Who called a protected endpoint. */
-export type Caller = { kind: "admin" } | { kind: "client"; clientId: string };
-
 /** Admin APIs: HTTP Basic of the super administrator, nothing else. */
-export async function requireAdministrator(config: Config, authorization: string | undefined): Promise<Caller> {
+export async function requireAdministrator(config: Config, authorization: string | undefined): Promise<void> {
   const basic = parseBasic(authorization);
   if (basic.kind !== "basic" || !(await isAdministrator(config, basic.credentials))) {
     throw invalidClient("Administrator credentials (HTTP Basic) are required.");
   }
-  return { kind: "admin" };
 }
 
 /** Introspection (SPEC §4): the administrator or any registered client, by HTTP Basic. */
@@ -22,13 +18,12 @@ export async function requireAdministratorOrClient(
   env: Env,
   config: Config,
   authorization: string | undefined,
-): Promise<Caller> {
+): Promise<void> {
   const basic = parseBasic(authorization);
   if (basic.kind !== "basic") throw invalidClient("HTTP Basic credentials of the administrator or a client are required.");
-  if (await isAdministrator(config, basic.credentials)) return { kind: "admin" };
+  if (await isAdministrator(config, basic.credentials)) return;
   const clientId = formDecode(basic.credentials.username);
   const clientSecret = formDecode(basic.credentials.password);
   if (!clientId || !clientSecret) throw invalidClient();
-  const client = await authenticateClient(env, { clientId, clientSecret, method: "client_secret_basic" });
-  return { kind: "client", clientId: client.client_id };
+  await authenticateClient(env, { clientId, clientSecret });
 }

@@ -7,12 +7,9 @@ import { digestsEqual, sha256 } from "../tokens/hash";
 import { formDecode, parseBasic } from "./basic";
 import { invalidClient, invalidRequest } from "./errors";
 
-export type ClientAuthMethod = "client_secret_basic" | "client_secret_post";
-
 export interface ClientCredentials {
   clientId: string;
   clientSecret: string;
-  method: ClientAuthMethod;
 }
 
 /**
@@ -35,12 +32,12 @@ export function readClientCredentials(authorization: string | undefined, form: F
     if (bodyId !== undefined && bodyId !== clientId) {
       throw invalidRequest("client_id in the body differs from the authenticated client");
     }
-    return { clientId, clientSecret, method: "client_secret_basic" };
+    return { clientId, clientSecret };
   }
   if (bodyId === undefined || bodyId === "" || bodySecret === undefined || bodySecret === "") {
     throw invalidClient("Client authentication is required (client_secret_basic or client_secret_post).");
   }
-  return { clientId: bodyId, clientSecret: bodySecret, method: "client_secret_post" };
+  return { clientId: bodyId, clientSecret: bodySecret };
 }
 
 /** Verifies the credentials against the registry; any mismatch is the same invalid_client. */

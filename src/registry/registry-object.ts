@@ -7,25 +7,14 @@ import { sha256 } from "../tokens/hash";
 import type { ClientMetadata, ClientRecord } from "./client";
 import type { PasswordHash } from "./password-hash";
 import { DELETED, FANOUT_SCHEMA, RevocationFanout, type Fence } from "./revocation-fanout";
+import type { UserInput, UserPatch } from "./scim-input";
 import { credentialsOf, userNameKey, type UserRecord } from "./user";
 
-/** A new user as the SCIM endpoint hands it over: the password is already hashed. */
-export interface NewUser {
-  userName: string;
-  password: PasswordHash;
-  name?: Record<string, string>;
-  emails?: UserRecord["emails"];
-  active: boolean;
-}
+/** A new user as the SCIM endpoint hands it over: validated, the password already hashed. */
+export type NewUser = Omit<UserInput, "password"> & { password: PasswordHash };
 
-/** A PATCH as the registry applies it: the password already hashed; null removes an attribute. */
-export interface UserChanges {
-  password?: PasswordHash;
-  active?: boolean;
-  name?: Record<string, string> | null;
-  nameParts?: Record<string, string>;
-  emails?: UserRecord["emails"] | null;
-}
+/** A PATCH as the registry applies it: validated, the password already hashed. */
+export type UserChanges = Omit<UserPatch, "password"> & { password?: PasswordHash };
 
 /** A grant object registering itself before its first token (see RevocationFanout). */
 export interface GrantRegistration {

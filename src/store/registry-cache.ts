@@ -1,6 +1,6 @@
 import type { Env } from "../env";
 import type { ClientRecord } from "../registry/client";
-import { isStorableUserName, userNameKey, type UserCredentials } from "../registry/user";
+import { credentialsOf, isStorableUserName, userNameKey, type UserCredentials } from "../registry/user";
 
 /**
  * The token hot path's view of the registry: the KV projection first (written by the registry
@@ -39,7 +39,7 @@ export async function findUserCredentials(env: Env, userName: string): Promise<U
   const cached = await env.REGISTRY_CACHE.get<UserCredentials>(userCacheKey(userNameKey(userName)), "json");
   if (cached) return cached;
   const user = await registryObject(env).findUserByName(userName);
-  return user ? { id: user.id, userName: user.userName, active: user.active, password: user.password, epoch: user.epoch } : null;
+  return user ? credentialsOf(user) : null;
 }
 
 export function registryObject(env: Env) {
