@@ -1,8 +1,9 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
-// Two projects: everything inside workerd through the Workers Vitest integration, and the
-// end-to-end scenario in Node against a real `wrangler dev`.
+// Three projects: everything inside workerd through the Workers Vitest integration, static checks
+// of the source tree (layers, file sizes) in Node, and the end-to-end scenarios in Node against a
+// real `wrangler dev`.
 export default defineConfig({
   test: {
     projects: [
@@ -15,6 +16,9 @@ export default defineConfig({
           }),
         ],
         test: { name: "workers", include: ["test/*.test.ts"], testTimeout: 30_000 },
+      },
+      {
+        test: { name: "static", include: ["test/static/*.test.ts"], environment: "node" },
       },
       {
         test: {

@@ -1,4 +1,4 @@
-import type { GrantObject } from "./grant/grant-object";
+import type { GrantObject } from "./grant-object/grant-object";
 import type { SigningKeyObject } from "./keys/signing-key-object";
 import type { LockoutObject } from "./registry/lockout-object";
 import type { RegistryObject } from "./registry/registry-object";

@@ -1,6 +1,6 @@
-import { createApp } from "./app";
+import { createApp } from "./http/app";
 
-export { GrantObject } from "./grant/grant-object";
+export { GrantObject } from "./grant-object/grant-object";
 export { RegistryObject } from "./registry/registry-object";
 export { SigningKeyObject } from "./keys/signing-key-object";
 export { LockoutObject } from "./registry/lockout-object";

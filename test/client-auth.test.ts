@@ -78,8 +78,8 @@ describe("client authentication (RFC 6749 §2.3, SPEC §4)", () => {
 describe("unknown client ids", () => {
   it("reach the registry object once per isolate for a few seconds, not on every request", async () => {
     const lookups: string[] = [];
-    const original = RegistryObject.prototype.getClient;
-    RegistryObject.prototype.getClient = function (this: RegistryObject, id: string) {
+    const original = RegistryObject.prototype.findClient;
+    RegistryObject.prototype.findClient = function (this: RegistryObject, id: string) {
       lookups.push(id);
       return original.call(this, id);
     };
@@ -90,7 +90,7 @@ describe("unknown client ids", () => {
       }
       expect(lookups.filter((id) => id === madeUp)).toHaveLength(1);
     } finally {
-      RegistryObject.prototype.getClient = original;
+      RegistryObject.prototype.findClient = original;
     }
   });
 });

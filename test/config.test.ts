@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseConfig } from "../src/config";
+import { ConfigError, parseConfig } from "../src/config/config";
 import type { Env } from "../src/env";
 import { call, FORM_TYPE, form } from "./helpers/http";
 import { bindings, passwordParams, registerClient, tokenRequest } from "./helpers/oauth";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decideIssue, type AccessRow, type IssuePolicy, type RefreshRow } from "../src/grant/issue-decision";
+import { decideIssue, type AccessRow, type IssuePolicy, type RefreshRow } from "../src/grant-object/issue-decision";
 
 const NOW = 1_000_000_000;
 const HOUR = 3_600_000;

@@ -1,7 +1,7 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { GrantObject } from "../src/grant/grant-object";
-import { grantObjectName, type GrantKey } from "../src/grant/key";
+import { GrantObject } from "../src/grant-object/grant-object";
+import { grantObjectName, type GrantKey } from "../src/grant-object/key";
 import { ADMIN_BASIC, basic, call } from "./helpers/http";
 import { RecordingKv, useKvInRegistry } from "./helpers/kv";
 import {
@@ -30,7 +30,7 @@ function admin(path: string, method: string, body?: unknown) {
 /** Sends an issue request straight to the key's grant object, as a Worker that authenticated the
  *  client under `clientEpoch` would (e.g. just before a secret rotation). */
 function issueAsIfAuthenticatedAt(key: GrantKey, clientEpoch: number) {
-  return bindings.GRANTS.getByName(grantObjectName(key)).issue({
+  return bindings.GRANTS.getByName(grantObjectName(key)).issueTokens({
     key,
     fence: { clientEpoch, userEpoch: 0 },
     grantType: "password",

@@ -1,7 +1,7 @@
 import { listDurableObjectIds, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { GrantObject } from "../src/grant/grant-object";
-import { grantObjectName, type GrantKey } from "../src/grant/key";
+import type { GrantObject } from "../src/grant-object/grant-object";
+import { grantObjectName, type GrantKey } from "../src/grant-object/key";
 import { sha256 } from "../src/tokens/hash";
 import { grantStub, RecordingKv, useKvInGrantObject } from "./helpers/kv";
 import {

@@ -1,4 +1,4 @@
-import type { Config } from "../config";
+import type { Config } from "../config/config";
 import { constantTimeEqual } from "../tokens/hash";
 import type { BasicCredentials } from "./basic";
 

@@ -27,12 +27,3 @@ export function parseBasic(header: string | undefined): BasicParse {
   }
   return { kind: "basic", credentials: { username, password } };
 }
-
-/** RFC 6749 §2.3.1: client_id and client_secret are form-urlencoded before Basic encoding. */
-export function formDecode(value: string): string | null {
-  try {
-    return decodeURIComponent(value.replace(/\+/g, " "));
-  } catch {
-    return null;
-  }
-}

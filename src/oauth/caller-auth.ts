@@ -1,9 +1,10 @@
-import type { Config } from "../config";
+import type { Config } from "../config/config";
 import type { Env } from "../env";
+import { invalidClient } from "../protocol/errors";
+import { formDecode } from "../text/form-encoding";
 import { isAdministrator } from "./admin";
-import { formDecode, parseBasic } from "./basic";
+import { parseBasic } from "./basic";
 import { authenticateClient } from "./client-auth";
-import { invalidClient } from "./errors";
 
 /** Admin APIs: HTTP Basic of the super administrator, nothing else. */
 export async function requireAdministrator(config: Config, authorization: string | undefined): Promise<void> {

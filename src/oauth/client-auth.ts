@@ -1,11 +1,12 @@
 import type { Env } from "../env";
-import type { FormParams } from "../http/form";
-import { isVisibleAscii } from "../http/form";
-import type { ClientRecord } from "../registry/client";
-import { findClient } from "../store/registry-cache";
+import { invalidClient, invalidRequest } from "../protocol/errors";
+import type { ClientRecord } from "../registry/client-record";
+import { findClient } from "../registry/lookup";
+import { isVisibleAscii } from "../text/characters";
+import { formDecode } from "../text/form-encoding";
 import { digestsEqual, sha256 } from "../tokens/hash";
-import { formDecode, parseBasic } from "./basic";
-import { invalidClient, invalidRequest } from "./errors";
+import { parseBasic } from "./basic";
+import type { Parameters } from "./parameters";
 
 export interface ClientCredentials {
   clientId: string;
@@ -17,7 +18,7 @@ export interface ClientCredentials {
  * (client_secret_post). Both at once is invalid_request (RFC 6749 §2.3); none, or a malformed
  * header, is invalid_client.
  */
-export function readClientCredentials(authorization: string | undefined, form: FormParams): ClientCredentials {
+export function readClientCredentials(authorization: string | undefined, form: Parameters): ClientCredentials {
   const basic = parseBasic(authorization);
   const bodyId = form.get("client_id");
   const bodySecret = form.get("client_secret");

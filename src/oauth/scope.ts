@@ -1,4 +1,4 @@
-import { invalidScope } from "./errors";
+import { invalidScope } from "../protocol/errors";
 
 /** SPEC §5.1: no scope requested means WSO2's placeholder scope "default". */
 export const DEFAULT_SCOPE = "default";

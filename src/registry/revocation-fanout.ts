@@ -1,4 +1,6 @@
 import type { Env } from "../env";
+import { DELETED } from "../protocol/fence";
+import { userNameKey } from "./user-record";
 
 /**
  * The registry's index of grant objects, and the fan-out that kills their tokens when a client
@@ -26,15 +28,6 @@ export const FANOUT_SCHEMA = [
    )`,
 ];
 
-/** The lowest epochs a grant object may still serve; anything older is dead. */
-export interface Fence {
-  clientEpoch: number;
-  userEpoch: number;
-}
-
-/** A deleted client never comes back (client ids are random), so its fence is final. */
-export const DELETED = Number.MAX_SAFE_INTEGER;
-
 const PARALLEL_CALLS = 16;
 
 export class RevocationFanout {
@@ -43,7 +36,8 @@ export class RevocationFanout {
     private readonly env: Env,
   ) {}
 
-  index(objectId: string, clientId: string, userKey: string | null): void {
+  index(objectId: string, clientId: string, userName: string | null): void {
+    const userKey = userName === null ? null : userNameKey(userName);
     this.sql.exec("INSERT OR IGNORE INTO grant_index (object_id, client_id, user_key) VALUES (?, ?, ?)", objectId, clientId, userKey);
   }
 
@@ -57,7 +51,8 @@ export class RevocationFanout {
     if (clientEpoch === DELETED) this.sql.exec("DELETE FROM grant_index WHERE client_id = ?", clientId);
   }
 
-  queueForUser(userKey: string, userEpoch: number): void {
+  queueForUser(userName: string, userEpoch: number): void {
+    const userKey = userNameKey(userName);
     this.sql.exec(
       "INSERT INTO pending_revocations (object_id, client_fence, user_fence) SELECT object_id, 0, ? FROM grant_index WHERE user_key = ?",
       userEpoch,

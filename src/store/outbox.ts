@@ -1,3 +1,5 @@
+import { now } from "../runtime/clock";
+
 /**
  * A transactional outbox for KV writes made by a Durable Object.
  *
@@ -102,6 +104,11 @@ export class Outbox {
       .filter((seq) => !this.inFlight.has(seq));
   }
 
+  /** The most attempts any queued write has had (0 when none failed yet). */
+  maxAttempts(): number {
+    return this.sql.exec<{ n: number | null }>("SELECT max(attempts) AS n FROM outbox").one().n ?? 0;
+  }
+
   pendingCount(): number {
     return this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n;
   }
@@ -142,7 +149,7 @@ export class Outbox {
       await this.kv().put(row.kv_key, row.value ?? "");
       return;
     }
-    const secondsLeft = Math.ceil((row.expires_at - Date.now()) / 1000);
+    const secondsLeft = Math.ceil((row.expires_at - now()) / 1000);
     // A record for a token that has already expired would only ever answer "inactive",
     // which its absence answers too.
     if (secondsLeft <= 0) return;

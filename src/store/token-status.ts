@@ -1,5 +1,6 @@
-import type { KvWrite } from "./outbox";
 import type { TokenKind } from "../tokens/opaque";
+import { literal, number, object, parseStored, string, StoredRecordError, versioned } from "./decode";
+import type { KvWrite } from "./outbox";
 
 /**
  * Token status in Workers KV, read by introspection at the edge.
@@ -12,6 +13,7 @@ import type { TokenKind } from "../tokens/opaque";
  * in a way that matters: a late token record never hides an earlier revocation record.
  */
 export interface TokenRecord {
+  v: 1;
   kind: TokenKind;
   client_id: string;
   username?: string; // password grant only
@@ -37,7 +39,7 @@ export function revocationRecordWrite(hash: string, tokenExpiresAt: number, now:
   return {
     op: "put",
     key: revocationRecordKey(hash),
-    value: JSON.stringify({ revoked_at: Math.floor(now / 1000) }),
+    value: JSON.stringify({ v: 1, revoked_at: Math.floor(now / 1000) }),
     expiresAt: tokenExpiresAt,
   };
 }
@@ -53,11 +55,34 @@ export async function readTokenStatus(kv: KVNamespace, hash: string, now: number
   return { active: true, record };
 }
 
+const decodeTokenRecord = versioned(
+  "token",
+  1,
+  object(
+    {
+      kind: literal<TokenKind>("access", "refresh"),
+      client_id: string,
+      sub: string,
+      scope: string,
+      iss: string,
+      jti: string,
+      grant_type: string,
+      grant: string,
+      iat: number,
+      exp: number,
+    },
+    { username: string, aud: string },
+  ),
+);
+
+/** A record this version cannot read answers inactive (fail closed), and says so in the log. */
 function parseRecord(text: string | null): TokenRecord | null {
   if (text === null) return null;
   try {
-    return JSON.parse(text) as TokenRecord;
-  } catch {
+    return { ...parseStored("token", text, decodeTokenRecord), v: 1 };
+  } catch (error) {
+    if (!(error instanceof StoredRecordError)) throw error;
+    console.error(error.message);
     return null;
   }
 }

@@ -1,4 +1,4 @@
-import { ConfigError } from "../config";
+import { ConfigError } from "../config/config";
 import { jwtGenerator } from "./jwt";
 import { deriveOpaqueToken } from "./opaque";
 import type { TokenRef } from "./ref";

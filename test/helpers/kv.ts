@@ -1,8 +1,8 @@
 import { runInDurableObject } from "cloudflare:test";
 import type { Env } from "../../src/env";
-import type { GrantObject } from "../../src/grant/grant-object";
+import type { GrantObject } from "../../src/grant-object/grant-object";
 import type { RegistryObject } from "../../src/registry/registry-object";
-import { grantObjectName, type GrantKey } from "../../src/grant/key";
+import { grantObjectName, type GrantKey } from "../../src/grant-object/key";
 import { bindings } from "./oauth";
 
 /** A KV namespace that records every put per key, and can be told to fail or to be slow. */

@@ -1,0 +1,126 @@
+import type { Env } from "../env";
+
+/** SPEC §3, parsed once per environment object. Lifetimes are in seconds. */
+export interface Config {
+  renewTokenPerRequest: boolean;
+  renewRefreshTokenForRefreshGrant: boolean;
+  accessTokenLifetime: number;
+  refreshTokenLifetime: number;
+  accessTokenFormat: "opaque" | "jwt";
+  introspectionConsistency: "eventual" | "strong";
+  issuer: string | undefined;
+  admin: { username: string; password: string };
+  lockout: { maxFailedAttempts: number; windowMs: number; durationMs: number };
+}
+
+/** A misconfigured variable; the message names it so the operator can fix it. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    detail: string,
+  ) {
+    super(`${variable} ${detail}`);
+    this.name = "ConfigError";
+  }
+}
+
+export const MAX_LIFETIME = 10 * 365 * 24 * 3600;
+
+function bool(env: Env, name: keyof Env, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (typeof raw !== "string") throw new ConfigError(name, "must be a string");
+  const value = raw.trim().toLowerCase();
+  if (value === "true") return true;
+  if (value === "false") return false;
+  throw new ConfigError(name, `must be "true" or "false", got ${JSON.stringify(raw)}`);
+}
+
+/** A whole number from 1 to MAX_LIFETIME (seconds, or a count). */
+function wholeNumber(env: Env, name: keyof Env, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (typeof raw !== "string" || !/^\d+$/.test(raw.trim())) {
+    throw new ConfigError(name, `must be a whole number, got ${JSON.stringify(raw)}`);
+  }
+  const value = Number(raw.trim());
+  if (value < 1 || value > MAX_LIFETIME) {
+    throw new ConfigError(name, `must be between 1 and ${MAX_LIFETIME}, got ${value}`);
+  }
+  return value;
+}
+
+function oneOf<T extends string>(env: Env, name: keyof Env, allowed: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = typeof raw === "string" ? raw.trim().toLowerCase() : "";
+  const match = allowed.find((candidate) => candidate === value);
+  if (!match) {
+    throw new ConfigError(name, `must be one of ${allowed.join(", ")}, got ${JSON.stringify(raw)}`);
+  }
+  return match;
+}
+
+function issuer(env: Env): string | undefined {
+  const raw = env.ISSUER;
+  if (raw === undefined || raw === "") return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError("ISSUER", `must be an absolute https URL, got ${JSON.stringify(raw)}`);
+  }
+  const local = url.hostname === "localhost" || url.hostname === "127.0.0.1";
+  if ((url.protocol !== "https:" && !(local && url.protocol === "http:")) || url.search || url.hash) {
+    throw new ConfigError("ISSUER", "must be an https URL without query or fragment (RFC 8414 §2)");
+  }
+  return raw.replace(/\/$/, "");
+}
+
+function secret(env: Env, name: "ADMIN_USERNAME" | "ADMIN_PASSWORD"): string {
+  const value = env[name];
+  if (typeof value !== "string" || value === "") {
+    throw new ConfigError(
+      name,
+      `is not set: run \`npx wrangler secret put ${name}\` (local development reads .dev.vars)`,
+    );
+  }
+  return value;
+}
+
+export function parseConfig(env: Env): Config {
+  return {
+    // The shipped wrangler.toml turns renewal on; unset means WSO2's default, off.
+    renewTokenPerRequest: bool(env, "RENEW_TOKEN_PER_REQUEST", false),
+    renewRefreshTokenForRefreshGrant: bool(env, "RENEW_REFRESH_TOKEN_FOR_REFRESH_GRANT", true),
+    accessTokenLifetime: wholeNumber(env, "ACCESS_TOKEN_LIFETIME", 3600),
+    refreshTokenLifetime: wholeNumber(env, "REFRESH_TOKEN_LIFETIME", 86400),
+    accessTokenFormat: oneOf(env, "ACCESS_TOKEN_FORMAT", ["opaque", "jwt"] as const, "opaque"),
+    introspectionConsistency: oneOf(
+      env,
+      "INTROSPECTION_CONSISTENCY",
+      ["eventual", "strong"] as const,
+      "eventual",
+    ),
+    issuer: issuer(env),
+    admin: { username: secret(env, "ADMIN_USERNAME"), password: secret(env, "ADMIN_PASSWORD") },
+    // WSO2's account-lock handler: 5 failures within 15 minutes lock for 15 minutes.
+    lockout: {
+      maxFailedAttempts: wholeNumber(env, "ACCOUNT_LOCK_MAX_FAILED_ATTEMPTS", 5),
+      windowMs: wholeNumber(env, "ACCOUNT_LOCK_WINDOW", 900) * 1000,
+      durationMs: wholeNumber(env, "ACCOUNT_LOCK_DURATION", 900) * 1000,
+    },
+  };
+}
+
+const parsed = new WeakMap<Env, Config>();
+
+/** The configuration of this environment, parsed on first use and kept for the isolate's life. */
+export function configOf(env: Env): Config {
+  let config = parsed.get(env);
+  if (!config) {
+    config = parseConfig(env);
+    parsed.set(env, config);
+  }
+  return config;
+}

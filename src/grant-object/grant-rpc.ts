@@ -1,0 +1,54 @@
+import type { Fence } from "../protocol/fence";
+import type { Outcome } from "../protocol/errors";
+import type { IssuePolicy } from "./issue-decision";
+import type { GrantKey } from "./key";
+
+/**
+ * What the Worker and a grant object say to each other (RPC arguments and results). Failures a
+ * client caused come back as `Failure` values, not exceptions, so they keep their OAuth meaning
+ * across RPC.
+ */
+
+/** What every request that issues tokens carries: the Worker's configuration for them. */
+export interface IssueSettings {
+  issuer: string;
+  accessTokenFormat: string;
+  accessTokenLifetimeMs: number;
+  refreshTokenLifetimeMs: number;
+}
+
+/** A validated password / client_credentials request, as the Worker hands it to the key's object. */
+export interface IssueRequest extends Omit<IssuePolicy, "scope" | "format">, IssueSettings {
+  key: GrantKey;
+  grantType: string;
+  /** The client's and user's epochs the request was authenticated under. */
+  fence: Fence;
+}
+
+/** A refresh grant request (SPEC §5.4). `scope` is the requested scope, null for the grant's own. */
+export interface RefreshRequest extends IssueSettings {
+  refreshTokenHash: string;
+  clientId: string;
+  clientEpoch: number;
+  scope: string[] | null;
+  renewRefreshToken: boolean;
+}
+
+/** A revocation request (RFC 7009): the hash of the presented token and the authenticated client. */
+export interface RevokeRequest {
+  tokenHash: string;
+  clientId: string;
+  hint?: string;
+}
+
+export interface IssuedTokens {
+  accessToken: string;
+  refreshToken: string | null;
+  expiresIn: number; // whole seconds
+  scope: string;
+}
+
+export type TokenOutcome = Outcome<IssuedTokens>;
+
+/** A token of another client is a failure (unauthorized_client); an unknown one is not (RFC 7009 §2.2). */
+export type RevokeOutcome = Outcome<"revoked" | "unknown">;

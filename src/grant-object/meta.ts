@@ -1,0 +1,59 @@
+import type { Fence } from "../protocol/fence";
+import { newTokenKeyMaterial } from "../tokens/opaque";
+import { grantObjectName, type GrantKey } from "./key";
+
+/**
+ * A grant object's own facts, in its `meta` table: the key it serves, its HMAC key for token
+ * strings, whether the registry's grant index knows it, and its fences (the lowest client and
+ * user epochs it still serves). Synchronous, for use inside transactions.
+ */
+export class GrantMeta {
+  constructor(private readonly sql: SqlStorage) {}
+
+  /** The HMAC key material for token strings, created on first use. */
+  tokenKeyMaterial(): string {
+    const existing = this.get("token_key");
+    if (existing) return existing;
+    const material = newTokenKeyMaterial();
+    this.set("token_key", material);
+    return material;
+  }
+
+  key(): GrantKey | null {
+    const stored = this.get("key");
+    return stored ? (JSON.parse(stored) as GrantKey) : null;
+  }
+
+  /** Records the key on first use; an object only ever serves the key it is named after. */
+  bindKey(key: GrantKey): void {
+    const stored = this.key();
+    if (!stored) this.set("key", JSON.stringify(key));
+    else if (grantObjectName(stored) !== grantObjectName(key)) throw new Error("grant object received a request for another key");
+  }
+
+  isIndexed(): boolean {
+    return this.get("indexed") !== null;
+  }
+
+  markIndexed(): void {
+    this.set("indexed", "1");
+  }
+
+  fence(): Fence {
+    return { clientEpoch: Number(this.get("client_fence") ?? 0), userEpoch: Number(this.get("user_fence") ?? 0) };
+  }
+
+  /** Callers only ever raise it (see fence.ts). */
+  setFence(fence: Fence): void {
+    this.set("client_fence", String(fence.clientEpoch));
+    this.set("user_fence", String(fence.userEpoch));
+  }
+
+  private get(name: string): string | null {
+    return this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE name = ?", name).toArray()[0]?.value ?? null;
+  }
+
+  private set(name: string, value: string): void {
+    this.sql.exec("INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)", name, value);
+  }
+}

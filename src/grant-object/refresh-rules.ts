@@ -1,0 +1,36 @@
+import { failure, MESSAGES, success, type Outcome } from "../protocol/errors";
+import type { Fence } from "../protocol/fence";
+import { EXPIRY_MARGIN_MS, type RefreshRow } from "./issue-decision";
+import type { GrantKey } from "./key";
+import { narrowScope } from "./scope-narrowing";
+
+/** What a refresh request presents, as far as the rules care. */
+export interface PresentedRefresh {
+  clientId: string;
+  clientEpoch: number;
+  scope: string[] | null;
+}
+
+/**
+ * Whether a refresh may proceed (SPEC §5.4), pure: the presented token must be a live row of this
+ * grant, issued to the caller, under the caller's current secret, and the requested scope a
+ * subset of the grant's. Checked before minting and again inside the transaction.
+ */
+export function checkRefresh(
+  key: GrantKey,
+  refresh: RefreshRow | null,
+  request: PresentedRefresh,
+  fence: Fence,
+  now: number,
+): Outcome<{ refresh: RefreshRow; scope: string }> {
+  if (!refresh || refresh.expiresAt - now <= EXPIRY_MARGIN_MS) return failure("invalid_grant", MESSAGES.refreshTokenInvalid);
+  if (key.clientId !== request.clientId) return failure("invalid_grant", MESSAGES.refreshTokenOfOtherClient);
+  // Issued under an older client secret than the caller authenticated with, or presented with a
+  // secret older than the object knows: dead either way.
+  if (refresh.clientEpoch < request.clientEpoch || request.clientEpoch < fence.clientEpoch) {
+    return failure("invalid_grant", MESSAGES.refreshTokenInvalid);
+  }
+  const scope = request.scope ? narrowScope(key.scope, request.scope) : key.scope;
+  if (scope === null) return failure("invalid_scope", MESSAGES.scopeExceedsGrant);
+  return success({ refresh, scope });
+}

@@ -1,0 +1,165 @@
+import type { AccessRow, CurrentTokens, RefreshRow } from "./issue-decision";
+
+interface AccessRecordRow extends Record<string, SqlStorageValue> {
+  id: string;
+  hash: string;
+  scope: string;
+  format: string;
+  refresh_id: string | null;
+  grant_type: string;
+  issued_at: number;
+  expires_at: number;
+  client_epoch: number;
+  user_epoch: number;
+}
+
+interface RefreshRecordRow extends Record<string, SqlStorageValue> {
+  id: string;
+  hash: string;
+  issued_at: number;
+  expires_at: number;
+  client_epoch: number;
+  user_epoch: number;
+}
+
+const toAccess = (row: AccessRecordRow): AccessRow => ({
+  id: row.id,
+  hash: row.hash,
+  scope: row.scope,
+  format: row.format,
+  refreshId: row.refresh_id,
+  grantType: row.grant_type,
+  issuedAt: row.issued_at,
+  expiresAt: row.expires_at,
+  clientEpoch: row.client_epoch,
+  userEpoch: row.user_epoch,
+});
+
+const toRefresh = (row: RefreshRecordRow): RefreshRow => ({
+  id: row.id,
+  hash: row.hash,
+  issuedAt: row.issued_at,
+  expiresAt: row.expires_at,
+  clientEpoch: row.client_epoch,
+  userEpoch: row.user_epoch,
+});
+
+/** The rows of an access/refresh pair. */
+export interface TokenPair {
+  access: AccessRow[];
+  refresh: RefreshRow[];
+}
+
+/**
+ * The grant object's token tables. Only live tokens have rows; every method is synchronous so
+ * that callers can compose them inside one transactionSync.
+ */
+export class TokenRows {
+  constructor(private readonly sql: SqlStorage) {}
+
+  current(): CurrentTokens {
+    const access = this.sql
+      .exec<AccessRecordRow>("SELECT * FROM access_tokens ORDER BY issued_at DESC LIMIT 1")
+      .toArray()
+      .map(toAccess)[0];
+    const refresh = access?.refreshId
+      ? this.refreshById(access.refreshId)
+      : (this.sql.exec<RefreshRecordRow>("SELECT * FROM refresh_tokens ORDER BY issued_at DESC LIMIT 1").toArray().map(toRefresh)[0] ?? null);
+    return { access: access ?? null, refresh };
+  }
+
+  accessByHash(hash: string): AccessRow | null {
+    return this.sql.exec<AccessRecordRow>("SELECT * FROM access_tokens WHERE hash = ?", hash).toArray().map(toAccess)[0] ?? null;
+  }
+
+  refreshByHash(hash: string): RefreshRow | null {
+    return this.sql.exec<RefreshRecordRow>("SELECT * FROM refresh_tokens WHERE hash = ?", hash).toArray().map(toRefresh)[0] ?? null;
+  }
+
+  refreshById(id: string): RefreshRow | null {
+    return this.sql.exec<RefreshRecordRow>("SELECT * FROM refresh_tokens WHERE id = ?", id).toArray().map(toRefresh)[0] ?? null;
+  }
+
+  allAccess(): AccessRow[] {
+    return this.sql.exec<AccessRecordRow>("SELECT * FROM access_tokens").toArray().map(toAccess);
+  }
+
+  allRefresh(): RefreshRow[] {
+    return this.sql.exec<RefreshRecordRow>("SELECT * FROM refresh_tokens").toArray().map(toRefresh);
+  }
+
+  /** The access tokens issued with a refresh token: the rest of its pair. */
+  accessOfRefresh(refreshId: string): AccessRow[] {
+    return this.sql.exec<AccessRecordRow>("SELECT * FROM access_tokens WHERE refresh_id = ?", refreshId).toArray().map(toAccess);
+  }
+
+  insertAccess(row: AccessRow): void {
+    this.sql.exec(
+      "INSERT INTO access_tokens (id, hash, scope, format, refresh_id, grant_type, issued_at, expires_at, client_epoch, user_epoch) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      row.id,
+      row.hash,
+      row.scope,
+      row.format,
+      row.refreshId,
+      row.grantType,
+      row.issuedAt,
+      row.expiresAt,
+      row.clientEpoch,
+      row.userEpoch,
+    );
+  }
+
+  insertRefresh(row: RefreshRow): void {
+    this.sql.exec(
+      "INSERT INTO refresh_tokens (id, hash, issued_at, expires_at, client_epoch, user_epoch) VALUES (?, ?, ?, ?, ?, ?)",
+      row.id,
+      row.hash,
+      row.issuedAt,
+      row.expiresAt,
+      row.clientEpoch,
+      row.userEpoch,
+    );
+  }
+
+  delete(table: "access_tokens" | "refresh_tokens", id: string): void {
+    this.sql.exec(`DELETE FROM ${table} WHERE id = ?`, id);
+  }
+
+  /**
+   * The live rows of the pair a token belongs to (RFC 7009: revoking either revokes both), looked
+   * up in the hinted order.
+   */
+  pairOf(hash: string, hint: string | undefined): TokenPair {
+    const lookups = [() => this.pairOfAccess(hash), () => this.pairOfRefresh(hash)];
+    if (hint === "refresh_token") lookups.reverse();
+    for (const lookup of lookups) {
+      const pair = lookup();
+      if (pair) return pair;
+    }
+    return { access: [], refresh: [] };
+  }
+
+  private pairOfAccess(hash: string): TokenPair | null {
+    const access = this.accessByHash(hash);
+    if (!access) return null;
+    const refresh = access.refreshId ? this.refreshById(access.refreshId) : null;
+    return { access: [access], refresh: refresh ? [refresh] : [] };
+  }
+
+  private pairOfRefresh(hash: string): TokenPair | null {
+    const refresh = this.refreshByHash(hash);
+    return refresh ? { access: this.accessOfRefresh(refresh.id), refresh: [refresh] } : null;
+  }
+
+  /** Whether a token with this hash is live (strong introspection). */
+  isLive(hash: string, now: number): boolean {
+    const row = this.sql
+      .exec<{ expires_at: number }>(
+        `SELECT expires_at FROM access_tokens WHERE hash = ?1
+         UNION ALL SELECT expires_at FROM refresh_tokens WHERE hash = ?1`,
+        hash,
+      )
+      .toArray()[0];
+    return row !== undefined && row.expires_at > now;
+  }
+}

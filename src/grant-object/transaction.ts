@@ -1,0 +1,98 @@
+import type { Fence } from "../protocol/fence";
+import type { Outbox } from "../store/outbox";
+import { revocationRecordWrite, tokenRecordWrite } from "../store/token-status";
+import { highest, isBehind, raises } from "./fence";
+import type { AccessRow, RefreshRow } from "./issue-decision";
+import type { GrantMeta } from "./meta";
+import type { MintedToken } from "./minter";
+import { tokenRecordOf, type RecordContext } from "./token-records";
+import type { TokenRows } from "./token-rows";
+
+/** Where a grant object keeps its state: the token tables, its meta facts, its outbox. */
+export interface GrantStorage {
+  rows: TokenRows;
+  meta: GrantMeta;
+  outbox: Outbox;
+}
+
+/** A new access token to store: the minted string and what it grants. */
+export interface NewAccess {
+  token: MintedToken;
+  scope: string;
+  format: string;
+  refreshId: string | null;
+  grantType: string;
+  epochs: Fence;
+  lifetimeMs: number;
+  /** JWT access tokens name their audience in the record. */
+  aud?: string;
+}
+
+export interface NewRefresh {
+  token: MintedToken;
+  grantType: string;
+  epochs: Fence;
+  lifetimeMs: number;
+}
+
+/**
+ * The unit of work of one request inside its synchronous SQLite transaction: every row it adds or
+ * retires, and the KV writes that follow (queued in the outbox in the same transaction, so they
+ * commit together). After the transaction, `writes` is what the request publishes.
+ */
+export class GrantTransaction {
+  readonly writes: number[] = [];
+
+  constructor(
+    private readonly storage: GrantStorage,
+    private readonly context: RecordContext,
+    readonly now: number,
+  ) {}
+
+  retireAccess(row: AccessRow): void {
+    this.retire("access_tokens", row);
+  }
+
+  retireRefresh(row: RefreshRow): void {
+    this.retire("refresh_tokens", row);
+  }
+
+  addAccess(access: NewAccess): void {
+    const { token, epochs, lifetimeMs, aud, ...grant } = access;
+    const row: AccessRow = { id: token.id, hash: token.hash, issuedAt: this.now, expiresAt: this.now + lifetimeMs, ...epochs, ...grant };
+    this.storage.rows.insertAccess(row);
+    this.record({ kind: "access", scope: access.scope, grantType: access.grantType, row, ...(aud ? { aud } : {}) });
+  }
+
+  /** Stores a new refresh token of the grant's whole scope; returns its id. */
+  addRefresh(refresh: NewRefresh): string {
+    const { token, epochs, lifetimeMs } = refresh;
+    const row: RefreshRow = { id: token.id, hash: token.hash, issuedAt: this.now, expiresAt: this.now + lifetimeMs, ...epochs };
+    this.storage.rows.insertRefresh(row);
+    this.record({ kind: "refresh", scope: this.context.key.scope, grantType: refresh.grantType, row });
+    return row.id;
+  }
+
+  /**
+   * Raises the object's fence to `fence` and retires every token issued under older epochs.
+   * Tokens issued under the new credentials survive, so a late or retried fan-out never kills them.
+   */
+  raiseFence(fence: Fence): void {
+    const { meta, rows } = this.storage;
+    if (!raises(meta.fence(), fence)) return;
+    const raised = highest(meta.fence(), fence);
+    meta.setFence(raised);
+    for (const row of rows.allAccess()) if (isBehind(row, raised)) this.retireAccess(row);
+    for (const row of rows.allRefresh()) if (isBehind(row, raised)) this.retireRefresh(row);
+  }
+
+  /** Deletes a token's row; if it still had time left, KV gets its revocation record. */
+  private retire(table: "access_tokens" | "refresh_tokens", row: AccessRow | RefreshRow): void {
+    this.storage.rows.delete(table, row.id);
+    if (row.expiresAt > this.now) this.writes.push(this.storage.outbox.enqueue(revocationRecordWrite(row.hash, row.expiresAt, this.now)));
+  }
+
+  private record(token: Parameters<typeof tokenRecordOf>[1]): void {
+    this.writes.push(this.storage.outbox.enqueue(tokenRecordWrite(token.row.hash, tokenRecordOf(this.context, token))));
+  }
+}

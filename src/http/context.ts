@@ -1,0 +1,16 @@
+import type { Context } from "hono";
+import type { Config } from "../config/config";
+import type { Env } from "../env";
+
+/** What every request of the Worker carries: the bindings, and what the configuration middleware sets. */
+export interface AppEnv {
+  Bindings: Env;
+  Variables: {
+    /** SPEC §3, parsed and checked once per environment. */
+    config: Config;
+    /** ISSUER when set, else the origin the request came to. */
+    issuer: string;
+  };
+}
+
+export type AppContext = Context<AppEnv>;

@@ -1,0 +1,100 @@
+import type { Config } from "../config/config";
+import type { Env } from "../env";
+import type { IssuedTokens, IssueSettings } from "../grant-object/grant-rpc";
+import { grantObjectName, type GrantKey } from "../grant-object/key";
+import { grantObjectOfToken } from "../grant-object/locate";
+import { invalidGrant, MESSAGES, temporarilyUnavailable, valueOf, type Outcome } from "../protocol/errors";
+import type { ClientRecord } from "../registry/client-record";
+import { generatorFor } from "../tokens/generator";
+import { sha256 } from "../tokens/hash";
+
+/**
+ * The Worker side of the grant objects: turns validated requests and the configuration into the
+ * calls the owning object executes. Everything that could fail for a bad request has failed
+ * before a call is made, so a failed request changes nothing (SPEC §5.2).
+ */
+export interface Owner {
+  /** The resource owner's username; empty for client_credentials (SPEC §5.1). */
+  username: string;
+  /** The user's epoch when authenticated; 0 when there is no user. */
+  epoch: number;
+  issueRefreshToken: boolean;
+}
+
+/** What every call needs: the bindings, the configuration, the authenticated client, the issuer. */
+export interface CallContext {
+  env: Env;
+  config: Config;
+  client: ClientRecord;
+  issuer: string;
+}
+
+/** The server's settings, overridden by the client's own where it registered some. */
+function settingsOf({ config, client, issuer }: CallContext): IssueSettings {
+  return {
+    issuer,
+    accessTokenFormat: generatorFor(client.access_token_format ?? config.accessTokenFormat).format,
+    accessTokenLifetimeMs: (client.access_token_lifetime ?? config.accessTokenLifetime) * 1000,
+    refreshTokenLifetimeMs: (client.refresh_token_lifetime ?? config.refreshTokenLifetime) * 1000,
+  };
+}
+
+/** password / client_credentials: issue (or hand back) the tokens of the request's key. */
+export async function issueForKey(context: CallContext, request: { grantType: string; scope: string; owner: Owner }): Promise<IssuedTokens> {
+  const { env, config, client } = context;
+  const settings = settingsOf(context);
+  const key: GrantKey = { clientId: client.client_id, username: request.owner.username, scope: request.scope };
+  const outcome = await call(() =>
+    env.GRANTS.getByName(grantObjectName(key)).issueTokens({
+      ...settings,
+      key,
+      fence: { clientEpoch: client.epoch, userEpoch: request.owner.epoch },
+      grantType: request.grantType,
+      renewAccessToken: config.renewTokenPerRequest || generatorFor(settings.accessTokenFormat).alwaysRenews,
+      renewRefreshToken: config.renewTokenPerRequest,
+      issueRefreshToken: request.owner.issueRefreshToken,
+    }),
+  );
+  return valueOf(outcome);
+}
+
+/** refresh_token: the token leads to its own grant object; KV is never consulted. */
+export async function refreshGrant(context: CallContext, request: { refreshToken: string; scope: string[] | null }): Promise<IssuedTokens> {
+  const owner = grantObjectOfToken(context.env, request.refreshToken);
+  if (!owner) throw invalidGrant(MESSAGES.refreshTokenInvalid);
+  const refreshTokenHash = await sha256(request.refreshToken);
+  const outcome = await call(() =>
+    owner.refreshTokens({
+      ...settingsOf(context),
+      refreshTokenHash,
+      clientId: context.client.client_id,
+      clientEpoch: context.client.epoch,
+      scope: request.scope,
+      renewRefreshToken: context.config.renewRefreshTokenForRefreshGrant,
+    }),
+  );
+  return valueOf(outcome);
+}
+
+/** RFC 7009: revoke the pair of a token of this client; unknown tokens are no error. */
+export async function revokeGrantToken(env: Env, request: { clientId: string; token: string; hint: string | undefined }): Promise<void> {
+  const owner = grantObjectOfToken(env, request.token);
+  if (!owner) return;
+  const tokenHash = await sha256(request.token);
+  valueOf(await call(() => owner.revokeToken({ tokenHash, clientId: request.clientId, ...(request.hint ? { hint: request.hint } : {}) })));
+}
+
+/** A Durable Object call; the runtime's overload and reset errors answer 503, not 500. */
+async function call<T>(rpc: () => Promise<Outcome<T>>): Promise<Outcome<T>> {
+  try {
+    return await rpc();
+  } catch (error) {
+    if (retryable(error)) throw temporarilyUnavailable();
+    throw error;
+  }
+}
+
+/** Durable Object errors the runtime marks as safe to retry (overload, reset). */
+function retryable(error: unknown): boolean {
+  return typeof error === "object" && error !== null && ("overloaded" in error || "retryable" in error);
+}

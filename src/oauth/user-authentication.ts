@@ -1,0 +1,51 @@
+import type { Config } from "../config/config";
+import type { Env } from "../env";
+import type { LockoutPolicy } from "../registry/lockout-object";
+import { findUserCredentials } from "../registry/lookup";
+import { spendPasswordCheck, verifyPassword } from "../registry/password-hash";
+import { userNameKey } from "../registry/user-record";
+import { constantTimeEqual } from "../tokens/hash";
+
+/** A resource owner authenticated by the password grant. */
+export interface User {
+  /** The canonical userName, which goes into the grant key. */
+  username: string;
+  /** The user's epoch when authenticated (see RevocationFanout); 0 for the administrator. */
+  epoch: number;
+}
+
+interface Candidate {
+  username: string;
+  epoch: number;
+  verify(password: string): Promise<boolean>;
+}
+
+/**
+ * Authenticates a resource owner: the super administrator (ADMIN_USERNAME / ADMIN_PASSWORD, a user
+ * of the password grant as in WSO2) or an active SCIM user. WSO2's account lock applies to both:
+ * after too many failures within the window, attempts are refused for a while, with the same
+ * answer as a wrong password. Null for every kind of failure: nothing to enumerate.
+ */
+export async function authenticateUser(env: Env, config: Config, username: string, password: string): Promise<User | null> {
+  const candidate = await findCandidate(env, config, username);
+  if (!candidate) {
+    await spendPasswordCheck(password); // an unknown user costs what a wrong password costs
+    return null;
+  }
+  const policy: LockoutPolicy = config.lockout;
+  const lock = env.LOCKOUTS.getByName(userNameKey(candidate.username));
+  // The lock is consulted after the password check, in one call, so the verdict and the count
+  // follow the order in which attempts complete; a locked account answers like a wrong password.
+  const verified = await candidate.verify(password);
+  const { locked } = verified ? await lock.recordSuccess() : await lock.recordFailure(policy);
+  return verified && !locked ? { username: candidate.username, epoch: candidate.epoch } : null;
+}
+
+async function findCandidate(env: Env, config: Config, username: string): Promise<Candidate | null> {
+  if (userNameKey(username) === userNameKey(config.admin.username)) {
+    return { username: config.admin.username, epoch: 0, verify: (password) => constantTimeEqual(password, config.admin.password) };
+  }
+  const user = await findUserCredentials(env, username);
+  if (!user || !user.active) return null;
+  return { username: user.userName, epoch: user.epoch, verify: (password) => verifyPassword(password, user.password) };
+}

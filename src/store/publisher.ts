@@ -1,0 +1,67 @@
+import { now } from "../runtime/clock";
+import type { Outbox } from "./outbox";
+
+/** How long to wait before retrying, by the number of failed attempts so far (1, 2, …). */
+export type RetrySchedule = (attempts: number) => number;
+
+/**
+ * Takes a Durable Object's committed outbox rows to KV. Every request publishes the writes of its
+ * own transaction; what fails stays queued and the object's alarm retries it (`retryPending`).
+ *
+ * `inCommitOrder` also orders the answers: the KV writes of different requests still run
+ * concurrently, but a request answers only after every request that committed before it has
+ * answered, so after a burst the token answered last is the live one (SPEC §2), and a token is
+ * never handed out before its record is written. Call it right after the transaction, with no
+ * await in between, so the chain follows the commits.
+ */
+export class Publisher {
+  private lastAnswer: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly outbox: Outbox,
+    private readonly storage: DurableObjectStorage,
+    private readonly schedule: RetrySchedule,
+  ) {}
+
+  /** Performs the writes now; a failure leaves them queued and sets the alarm. */
+  async publish(seqs: readonly number[]): Promise<void> {
+    if (!(await this.outbox.flush(seqs))) await this.scheduleRetry();
+  }
+
+  inCommitOrder(seqs: readonly number[]): Promise<void> {
+    const mine = Promise.all([this.publish(seqs), this.lastAnswer]).then(
+      () => undefined,
+      () => undefined,
+    );
+    this.lastAnswer = mine;
+    return mine;
+  }
+
+
+  /** The alarm: retries every queued write not owned by a running request. */
+  async retryPending(): Promise<void> {
+    if (!(await this.outbox.flushPending())) await this.scheduleRetry();
+  }
+
+  /** Sets the alarm for the next retry unless one is set; `attempts` defaults to the outbox's. */
+  async scheduleRetry(attempts = this.outbox.maxAttempts()): Promise<void> {
+    if ((await this.storage.getAlarm()) !== null) return;
+    await this.storage.setAlarm(now() + this.schedule(Math.max(1, attempts)));
+  }
+
+  /**
+   * Runs `step` only once every step queued before it has finished (failures included): for
+   * flushes that must not overlap, such as the registry's projection, where a key is rewritten.
+   */
+  oneAtATime(step: () => Promise<void>): Promise<void> {
+    const mine = this.lastAnswer.then(step).catch(() => undefined);
+    this.lastAnswer = mine;
+    return mine;
+  }
+}
+
+/** Backs off from 1 s to 10 min. */
+export const backoff: RetrySchedule = (attempts) => {
+  const delays = [1_000, 5_000, 30_000, 120_000, 600_000];
+  return delays[Math.min(attempts, delays.length) - 1]!;
+};
