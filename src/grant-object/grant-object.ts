@@ -19,6 +19,7 @@ import { checkRefresh } from "./refresh-rules";
 import { migrateGrantSchema } from "./schema";
 import { TokenRows } from "./token-rows";
 import { GrantTransaction, type GrantStorage } from "./transaction";
+import { kvOf } from "../runtime/kv";
 
 /**
  * The grant Durable Object: one per (client, user, scopes) key, holding that key's live tokens.
@@ -36,7 +37,7 @@ export class GrantObject extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    const outbox = new Outbox(ctx.storage.sql, () => this.env.TOKEN_STATUS);
+    const outbox = new Outbox(ctx.storage.sql, () => kvOf(this.env, "TOKEN_STATUS"));
     this.storage = { rows: new TokenRows(ctx.storage.sql), meta: new GrantMeta(ctx.storage.sql), outbox };
     this.publisher = new Publisher(outbox, ctx.storage, backoff);
     this.minter = new TokenMinter(ctx.id.toString(), () => this.keys);

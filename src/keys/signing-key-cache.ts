@@ -1,5 +1,6 @@
 import type { Env } from "../env";
 import { importSigningKey, type SigningKey } from "../tokens/signing-key";
+import { now } from "../runtime/clock";
 
 /**
  * An isolate keeps the current signing key for up to a minute instead of asking the key object
@@ -11,10 +12,10 @@ export const SIGNING_KEY_CACHE_MS = 60_000;
 let cached: { key: Promise<SigningKey>; fetchedAt: number } | null = null;
 
 export function currentSigningKey(env: Env): Promise<SigningKey> {
-  const now = Date.now();
-  if (!cached || now - cached.fetchedAt > SIGNING_KEY_CACHE_MS) {
+  const at = now();
+  if (!cached || at - cached.fetchedAt > SIGNING_KEY_CACHE_MS) {
     const key = signingKeyObject(env).current().then(importSigningKey);
-    cached = { key, fetchedAt: now };
+    cached = { key, fetchedAt: at };
     key.catch(() => (cached = null));
   }
   return cached.key;

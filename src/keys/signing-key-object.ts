@@ -2,6 +2,7 @@ import { calculateJwkThumbprint } from "jose";
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import type { SigningKeyMaterial } from "../tokens/signing-key";
+import { now } from "../runtime/clock";
 
 interface KeyRow extends Record<string, SqlStorageValue> {
   kid: string;
@@ -53,9 +54,9 @@ export class SigningKeyObject extends DurableObject<Env> {
    */
   async publicKeys(): Promise<PublicJwk[]> {
     await this.current();
-    const now = Date.now();
+    const at = now();
     return this.ctx.storage.sql
-      .exec<KeyRow>("SELECT * FROM signing_keys WHERE retired_at IS NULL OR publish_until > ? ORDER BY created_at DESC", now)
+      .exec<KeyRow>("SELECT * FROM signing_keys WHERE retired_at IS NULL OR publish_until > ? ORDER BY created_at DESC", at)
       .toArray()
       .map((row) => JSON.parse(row.public_jwk) as PublicJwk);
   }
@@ -67,20 +68,20 @@ export class SigningKeyObject extends DurableObject<Env> {
   async rotate(publishPreviousForMs: number): Promise<RotationResult> {
     const candidate = await newKeyRow();
     return this.ctx.storage.transactionSync(() => {
-      const now = Date.now();
+      const at = now();
       const previous = this.currentRow();
       if (previous) {
         this.ctx.storage.sql.exec(
           "UPDATE signing_keys SET retired_at = ?, publish_until = ? WHERE kid = ?",
-          now,
-          now + publishPreviousForMs,
+          at,
+          at + publishPreviousForMs,
           previous.kid,
         );
       }
       this.insert(candidate);
       return {
         kid: candidate.kid,
-        previous: previous ? { kid: previous.kid, published_until: Math.ceil((now + publishPreviousForMs) / 1000) } : null,
+        previous: previous ? { kid: previous.kid, published_until: Math.ceil((at + publishPreviousForMs) / 1000) } : null,
       };
     });
   }
@@ -115,7 +116,7 @@ async function newKeyRow(): Promise<KeyRow> {
     kid,
     private_jwk: JSON.stringify(privateJwk),
     public_jwk: JSON.stringify(published),
-    created_at: Date.now(),
+    created_at: now(),
     retired_at: null,
     publish_until: null,
   };

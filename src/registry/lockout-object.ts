@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
+import { now } from "../runtime/clock";
 
 /** WSO2's account-lock handler settings (SPEC-silent; thresholds come from [vars]). */
 export interface LockoutPolicy {
@@ -25,11 +26,11 @@ export class LockoutObject extends DurableObject<Env> {
   /** Counts a failed attempt; the one that reaches the threshold locks the account. */
   recordFailure(policy: LockoutPolicy): { locked: boolean } {
     return this.ctx.storage.transactionSync(() => {
-      const now = Date.now();
-      if (this.lockedUntil() > now) return { locked: true };
-      this.ctx.storage.sql.exec("INSERT INTO failures (at) VALUES (?)", now);
-      if (this.recentFailures(policy, now) < policy.maxFailedAttempts) return { locked: false };
-      this.ctx.storage.sql.exec("INSERT OR REPLACE INTO lock (id, until) VALUES (1, ?)", now + policy.durationMs);
+      const at = now();
+      if (this.lockedUntil() > at) return { locked: true };
+      this.ctx.storage.sql.exec("INSERT INTO failures (at) VALUES (?)", at);
+      if (this.recentFailures(policy, at) < policy.maxFailedAttempts) return { locked: false };
+      this.ctx.storage.sql.exec("INSERT OR REPLACE INTO lock (id, until) VALUES (1, ?)", at + policy.durationMs);
       this.ctx.storage.sql.exec("DELETE FROM failures");
       return { locked: true };
     });
@@ -38,7 +39,7 @@ export class LockoutObject extends DurableObject<Env> {
   /** A right password: refused while locked, else it resets the count. */
   recordSuccess(): { locked: boolean } {
     return this.ctx.storage.transactionSync(() => {
-      if (this.lockedUntil() > Date.now()) return { locked: true };
+      if (this.lockedUntil() > now()) return { locked: true };
       this.ctx.storage.sql.exec("DELETE FROM failures");
       return { locked: false };
     });
@@ -48,8 +49,8 @@ export class LockoutObject extends DurableObject<Env> {
     return this.ctx.storage.sql.exec<{ until: number }>("SELECT until FROM lock WHERE id = 1").toArray()[0]?.until ?? 0;
   }
 
-  private recentFailures(policy: LockoutPolicy, now: number): number {
-    this.ctx.storage.sql.exec("DELETE FROM failures WHERE at <= ?", now - policy.windowMs);
+  private recentFailures(policy: LockoutPolicy, at: number): number {
+    this.ctx.storage.sql.exec("DELETE FROM failures WHERE at <= ?", at - policy.windowMs);
     return this.ctx.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM failures").one().n;
   }
 }

@@ -4,6 +4,7 @@ import { now } from "../runtime/clock";
 import { parseClientRecord, type ClientRecord } from "./client-record";
 import { clientCacheKey, userCacheKey } from "./projection";
 import { credentialsOf, isStorableUserName, parseUserCredentials, type UserCredentials } from "./user-record";
+import { kvOf } from "../runtime/kv";
 
 /**
  * The token hot path's view of the registry: the KV projection first (written by the registry
@@ -24,7 +25,7 @@ const UNKNOWN_CLIENT_TTL_MS = 10_000;
 const UNKNOWN_CLIENTS_MAX = 10_000;
 
 export async function findClient(env: Env, clientId: string): Promise<ClientRecord | null> {
-  const cached = await env.REGISTRY_CACHE.get(clientCacheKey(clientId), "text");
+  const cached = await kvOf(env, "REGISTRY_CACHE").get(clientCacheKey(clientId), "text");
   if (cached !== null) return parseClientRecord(cached);
   const at = now();
   if ((unknownClients.get(clientId) ?? 0) > at) return null;
@@ -40,7 +41,7 @@ function rememberUnknown(clientId: string, at: number): void {
 
 export async function findUserCredentials(env: Env, userName: string): Promise<UserCredentials | null> {
   if (!isStorableUserName(userName)) return null;
-  const cached = await env.REGISTRY_CACHE.get(userCacheKey(userName), "text");
+  const cached = await kvOf(env, "REGISTRY_CACHE").get(userCacheKey(userName), "text");
   if (cached !== null) return parseUserCredentials(cached);
   const user = await registryObject(env).findUserByName(userName);
   return user ? credentialsOf(user) : null;

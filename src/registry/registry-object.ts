@@ -14,6 +14,7 @@ import { FANOUT_SCHEMA, RevocationFanout } from "./revocation-fanout";
 import { ClientsTable, REGISTRY_TABLES, UsersTable } from "./tables";
 import { applyChanges } from "./user-changes";
 import type { NewUser, UserChanges, UserRecord } from "./user-record";
+import { kvOf } from "../runtime/kv";
 
 /** Retry delay for projection writes (also KV's per-key spacing) and revocations. */
 const RETRY_MS = 2_000;
@@ -37,7 +38,7 @@ export class RegistryObject extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.outbox = new Outbox(ctx.storage.sql, () => this.env.REGISTRY_CACHE);
+    this.outbox = new Outbox(ctx.storage.sql, () => kvOf(this.env, "REGISTRY_CACHE"));
     this.publisher = new Publisher(this.outbox, ctx.storage, () => RETRY_MS);
     this.projection = new Projection(this.outbox);
     this.fanout = new RevocationFanout(ctx.storage.sql, env);

@@ -5,6 +5,7 @@ import { readTokenStatus, type TokenRecord } from "../../store/token-status";
 import { sha256 } from "../../tokens/hash";
 import type { AppContext } from "../context";
 import { readForm } from "../form";
+import { kvOf } from "../../runtime/kv";
 
 /**
  * POST /oauth2/introspect (RFC 7662). Reads the token's KV records at the edge; in `strong` mode
@@ -19,7 +20,7 @@ export async function introspectionEndpoint(c: AppContext): Promise<Response> {
   const hint = params.get("token_type_hint");
 
   const hash = await sha256(token);
-  const status = await readTokenStatus(c.env.TOKEN_STATUS, hash, now());
+  const status = await readTokenStatus(kvOf(c.env, "TOKEN_STATUS"), hash, now());
   if (!status.active || !answersFor(status.record, hint)) return c.json({ active: false });
   if (config.introspectionConsistency === "strong") {
     const owner = c.env.GRANTS.get(c.env.GRANTS.idFromString(status.record.grant));
