@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { RecordingKv, useKvInGrantObject } from "./helpers/kv";
-import { bindings, isActive, passwordParams, registerClient, sleep, token, type TokenBody } from "./helpers/oauth";
+import { bindings, isActive, passwordParams, registerClient, token, type TokenBody } from "./helpers/oauth";
 
 const RENEW = { RENEW_TOKEN_PER_REQUEST: "true" };
 const REUSE = { RENEW_TOKEN_PER_REQUEST: "false" };
@@ -45,14 +45,16 @@ describe("concurrent token requests (SPEC §2, real concurrent requests)", () =>
     await token(client, { grant_type: "client_credentials", scope: "order" }, RENEW);
     const kv = new RecordingKv(bindings.TOKEN_STATUS);
     await useKvInGrantObject({ clientId: client.id, username: "", scope: "order" }, kv);
-    kv.slowPuts = 2; // the first request's two KV writes take 300 ms
-    kv.delayMs = 300;
+    const slow = kv.holdPuts(2); // the first request's two KV writes wait until released
 
     const answered: string[] = [];
     const send = () => token(client, { grant_type: "client_credentials", scope: "order" }, RENEW).then((r) => answered.push(r.access_token));
     const first = send();
-    await sleep(50);
-    await Promise.all([first, send()]);
+    await kv.putsStarted(2); // the first request has committed and is writing to KV
+    const second = send();
+    await kv.putsStarted(3); // the second has committed after it, and its writes are not held
+    slow.release();
+    await Promise.all([first, second]);
 
     expect(answered).toHaveLength(2);
     expect(await isActive(answered[1]!)).toBe(true);

@@ -1,7 +1,10 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { LockoutObject } from "../src/registry/lockout-object";
-import { bindings, createUser, registerClient, sleep, tokenRequest, uniqueName, userParams, type TestClient } from "./helpers/oauth";
+import { useTestClock } from "./helpers/clock";
+import { bindings, createUser, registerClient, tokenRequest, uniqueName, userParams, type TestClient } from "./helpers/oauth";
+
+const clock = useTestClock();
 
 const WRONG = { error: "invalid_grant", error_description: "Authentication failed: wrong username or password." };
 
@@ -35,7 +38,7 @@ describe("account lockout (WSO2's account-lock handler)", () => {
     const vars = { ACCOUNT_LOCK_DURATION: "1" };
     for (let i = 0; i < 5; i++) await attempt(client, userName, "wrong", vars);
     expect((await attempt(client, userName, "right-password", vars)).status).toBe(400);
-    await sleep(1100);
+    clock.advance(1100);
     expect((await attempt(client, userName, "right-password", vars)).status).toBe(200);
   });
 
@@ -53,7 +56,7 @@ describe("account lockout (WSO2's account-lock handler)", () => {
     const { client, userName } = await setUp();
     const vars = { ACCOUNT_LOCK_WINDOW: "1" };
     for (let i = 0; i < 4; i++) await attempt(client, userName, "wrong", vars);
-    await sleep(1100);
+    clock.advance(1100);
     for (let i = 0; i < 4; i++) await attempt(client, userName, "wrong", vars);
     expect((await attempt(client, userName, "right-password", vars)).status).toBe(200);
   });

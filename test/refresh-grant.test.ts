@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { toBase64Url } from "../src/tokens/encoding";
+import { useTestClock } from "./helpers/clock";
 import {
   introspect,
   isActive,
@@ -8,7 +9,6 @@ import {
   refreshRequest,
   registerClient,
   revokeRequest,
-  sleep,
   token,
   type TokenBody,
 } from "./helpers/oauth";
@@ -16,6 +16,7 @@ import {
 const ROTATE = { RENEW_REFRESH_TOKEN_FOR_REFRESH_GRANT: "true" };
 const KEEP = { RENEW_REFRESH_TOKEN_FOR_REFRESH_GRANT: "false" };
 
+const clock = useTestClock();
 
 async function expectError(response: Response, status: number, error: string): Promise<void> {
   expect(response.status).toBe(status);
@@ -56,7 +57,7 @@ describe("grant_type=refresh_token (SPEC §5.4)", () => {
     const client = await registerClient();
     const first = await token(client, passwordParams("keep"));
     const before = await introspect(first.refresh_token!, { hint: "refresh_token" });
-    await sleep(1100);
+    clock.advance(1100); // a refresh token issued now would expire a second later than the first
     const second = await refreshed(client, first.refresh_token!, {}, KEEP);
     const third = await refreshed(client, first.refresh_token!, {}, KEEP);
 
@@ -123,7 +124,7 @@ describe("grant_type=refresh_token (SPEC §5.4)", () => {
   it("is invalid_grant for an expired refresh token", async () => {
     const client = await registerClient();
     const issued = await token(client, passwordParams(), { REFRESH_TOKEN_LIFETIME: "2" });
-    await sleep(1100); // one second or less left counts as expired
+    clock.advance(1100); // one second or less left counts as expired
     await expectError(await refreshRequest(client, issued.refresh_token!), 400, "invalid_grant");
   });
 

@@ -1,7 +1,9 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { GrantObject } from "../src/grant-object/grant-object";
 import { grantObjectName, type GrantKey } from "../src/grant-object/key";
+import type { ClientRecord } from "../src/registry/client-record";
+import { Projection } from "../src/registry/projection";
 import { ADMIN_BASIC, basic, call } from "./helpers/http";
 import { RecordingKv, useKvInRegistry } from "./helpers/kv";
 import {
@@ -57,6 +59,19 @@ async function withUnreachableGrantObjects<T>(action: () => Promise<T>): Promise
   } finally {
     GrantObject.prototype.revokeAll = original;
   }
+}
+
+/** Resolves `done` once the registry has queued `count` projection writes of the client (each in the transaction of a change). */
+function projectionWritesQueued(clientId: string, count: number): { done: Promise<void>; restore(): void } {
+  let seen = 0;
+  let resolve!: () => void;
+  const done = new Promise<void>((r) => (resolve = r));
+  const original = Projection.prototype.putClient;
+  const spy = vi.spyOn(Projection.prototype, "putClient").mockImplementation(function (this: Projection, client: ClientRecord) {
+    original.call(this, client);
+    if (client.client_id === clientId && ++seen === count) resolve();
+  });
+  return { done, restore: () => spy.mockRestore() };
 }
 
 async function rotateSecret(client: TestClient): Promise<TestClient> {
@@ -179,11 +194,20 @@ describe("secret rotation and deletion kill the client's tokens", () => {
     const client = await registerClient();
     const kv = new RecordingKv(bindings.REGISTRY_CACHE);
     await useKvInRegistry(kv);
-    kv.slowPuts = 1; // the first projection write is slow, so the next two changes pile up behind it
-    kv.delayMs = 300;
-    const secrets = await Promise.all(
-      [1, 2, 3].map(async () => (await (await admin(`/${client.id}/secret`, "POST")).json<{ client_secret: string }>()).client_secret),
-    );
+    // The first projection write waits until all three changes are committed: they pile up behind it.
+    const slow = kv.holdPuts(1);
+    const queued = projectionWritesQueued(client.id, 3);
+    let secrets: string[];
+    try {
+      const rotations = Promise.all(
+        [1, 2, 3].map(async () => (await (await admin(`/${client.id}/secret`, "POST")).json<{ client_secret: string }>()).client_secret),
+      );
+      await queued.done;
+      slow.release();
+      secrets = await rotations;
+    } finally {
+      queued.restore();
+    }
     expect(kv.puts.get(`c:${client.id}`)).toBe(2); // the first, then only the newest of the other two
     const cached = await bindings.REGISTRY_CACHE.get<{ epoch: number }>(`c:${client.id}`, "json");
     expect(cached!.epoch).toBe(4);

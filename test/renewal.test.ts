@@ -1,8 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { introspect, isActive, passwordParams, registerClient, sleep, token, tokenRequest } from "./helpers/oauth";
+import { useTestClock } from "./helpers/clock";
+import { introspect, isActive, passwordParams, registerClient, token, tokenRequest } from "./helpers/oauth";
 
 const RENEW = { RENEW_TOKEN_PER_REQUEST: "true" };
 const REUSE = { RENEW_TOKEN_PER_REQUEST: "false" };
+
+const clock = useTestClock();
 
 describe("RENEW_TOKEN_PER_REQUEST=true (SPEC §5.2)", () => {
   it("revokes the key's pair and issues a new one on every request", async () => {
@@ -42,13 +45,13 @@ describe("RENEW_TOKEN_PER_REQUEST=false (SPEC §5.2)", () => {
   it("returns the same pair with the whole seconds left", async () => {
     const client = await registerClient();
     const first = await token(client, passwordParams("somescope"), REUSE);
-    await sleep(1100);
+    clock.advance(1500);
     const second = await token(client, passwordParams("somescope"), REUSE);
 
     expect(second.access_token).toBe(first.access_token);
     expect(second.refresh_token).toBe(first.refresh_token);
     expect(first.expires_in).toBe(3600);
-    // 1.1 to 2 s later: 3598.x seconds left, rounded down.
+    // 1.5 s later: 3598.5 seconds left, rounded down.
     expect(second.expires_in).toBe(3598);
     expect(await isActive(first.access_token, REUSE)).toBe(true);
   });
@@ -66,7 +69,7 @@ describe("RENEW_TOKEN_PER_REQUEST=false (SPEC §5.2)", () => {
     const vars = { ...REUSE, ACCESS_TOKEN_LIFETIME: "2" };
     const first = await token(client, passwordParams("short"), vars);
     expect(first.expires_in).toBe(2);
-    await sleep(1100); // one second or less left counts as expired
+    clock.advance(1100); // one second or less left counts as expired
     const second = await token(client, passwordParams("short"), vars);
 
     expect(second.access_token).not.toBe(first.access_token);
@@ -80,7 +83,7 @@ describe("RENEW_TOKEN_PER_REQUEST=false (SPEC §5.2)", () => {
     const client = await registerClient();
     const vars = { ...REUSE, ACCESS_TOKEN_LIFETIME: "3", REFRESH_TOKEN_LIFETIME: "2" };
     const first = await token(client, passwordParams("both"), vars);
-    await sleep(1100); // refresh token has < 1 s left: the pair is unusable
+    clock.advance(1100); // refresh token has < 1 s left: the pair is unusable
     const second = await token(client, passwordParams("both"), vars);
 
     expect(second.access_token).not.toBe(first.access_token);

@@ -99,8 +99,6 @@ export async function isActive(tokenValue: string, vars: Vars = {}, hint?: strin
   return (await introspect(tokenValue, { vars, ...(hint ? { hint } : {}) })).active === true;
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 const SCIM_HEADERS = { Authorization: ADMIN_BASIC, "Content-Type": "application/scim+json" };
 
 export function scim(path: string, method: string, body?: unknown): Promise<Response> {
