@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { RecordingKv, useKvInGrantObject } from "./helpers/kv";
-import { bindings, isActive, passwordParams, registerClient, token, type TokenBody } from "./helpers/oauth";
+import { recordKv } from "./helpers/kv";
+import { isActive, passwordParams, registerClient, token, type TokenBody } from "./helpers/oauth";
 
 const RENEW = { RENEW_TOKEN_PER_REQUEST: "true" };
 const REUSE = { RENEW_TOKEN_PER_REQUEST: "false" };
@@ -43,8 +43,7 @@ describe("concurrent token requests (SPEC §2, real concurrent requests)", () =>
   it("answers in commit order: the token answered last is the live one, even when an earlier request's KV write is slower", async () => {
     const client = await registerClient(["client_credentials"]);
     await token(client, { grant_type: "client_credentials", scope: "order" }, RENEW);
-    const kv = new RecordingKv(bindings.TOKEN_STATUS);
-    await useKvInGrantObject({ clientId: client.id, username: "", scope: "order" }, kv);
+    const { kv } = recordKv("TOKEN_STATUS");
     const slow = kv.holdPuts(2); // the first request's two KV writes wait until released
 
     const answered: string[] = [];

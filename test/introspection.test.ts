@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { useTestClock } from "./helpers/clock";
 import { ADMIN_BASIC, basic, call, form, FORM_TYPE } from "./helpers/http";
-import { RecordingKv, useKvInGrantObject } from "./helpers/kv";
-import { bindings, introspect, passwordParams, registerClient, token } from "./helpers/oauth";
+import { recordKv } from "./helpers/kv";
+import { introspect, passwordParams, registerClient, token } from "./helpers/oauth";
 
 const STRONG = { INTROSPECTION_CONSISTENCY: "strong" };
 
@@ -82,11 +82,10 @@ describe("POST /oauth2/introspect (RFC 7662)", () => {
     const client = await registerClient();
     const renew = { RENEW_TOKEN_PER_REQUEST: "true" };
     const first = await token(client, passwordParams("strong"), renew);
-    // KV now fails for this key's object: the revocation of `first` is committed in the object
-    // but its KV record stays in the outbox, as after a real KV outage.
-    const kv = new RecordingKv(bindings.TOKEN_STATUS);
+    // KV writes now fail: the revocation of `first` is committed in the object but its KV
+    // record stays in the outbox, as after a real KV outage.
+    const { kv } = recordKv("TOKEN_STATUS");
     kv.failing = true;
-    await useKvInGrantObject({ clientId: client.id, username: "admin", scope: "strong" }, kv);
     await token(client, passwordParams("strong"), renew);
 
     expect(await introspect(first.access_token)).toMatchObject({ active: true }); // KV is behind

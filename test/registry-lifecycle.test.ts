@@ -5,7 +5,7 @@ import { grantObjectName, type GrantKey } from "../src/grant-object/key";
 import type { ClientRecord } from "../src/registry/client-record";
 import { Projection } from "../src/registry/projection";
 import { ADMIN_BASIC, basic, call } from "./helpers/http";
-import { RecordingKv, useKvInRegistry } from "./helpers/kv";
+import { recordKv } from "./helpers/kv";
 import {
   bindings,
   introspect,
@@ -161,8 +161,7 @@ describe("secret rotation and deletion kill the client's tokens", () => {
   it("revokes even when the registry's KV projection write fails (the fan-out needs no KV)", async () => {
     const client = await registerClient();
     const issued = await token(client, passwordParams("kv-down"));
-    const kv = new RecordingKv(bindings.REGISTRY_CACHE);
-    await useKvInRegistry(kv);
+    const { kv } = recordKv("REGISTRY_CACHE");
     kv.failing = true;
     const rotated = await admin(`/${client.id}/secret`, "POST");
     kv.failing = false;
@@ -192,8 +191,7 @@ describe("secret rotation and deletion kill the client's tokens", () => {
 
   it("writes only the newest projection of a client when changes come in a burst", async () => {
     const client = await registerClient();
-    const kv = new RecordingKv(bindings.REGISTRY_CACHE);
-    await useKvInRegistry(kv);
+    const { kv } = recordKv("REGISTRY_CACHE");
     // The first projection write waits until all three changes are committed: they pile up behind it.
     const slow = kv.holdPuts(1);
     const queued = projectionWritesQueued(client.id, 3);

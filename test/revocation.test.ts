@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { call, FORM_TYPE, form } from "./helpers/http";
-import { RecordingKv, useKvInGrantObject } from "./helpers/kv";
+import { recordKv } from "./helpers/kv";
 import {
-  bindings,
   introspect,
   isActive,
   passwordParams,
@@ -88,9 +87,8 @@ describe("POST /oauth2/revoke (RFC 7009, SPEC §5.3)", () => {
   it("is visible at once in strong mode even while KV lags", async () => {
     const client = await registerClient();
     const issued = await token(client, passwordParams("lagging"));
-    const kv = new RecordingKv(bindings.TOKEN_STATUS);
+    const { kv } = recordKv("TOKEN_STATUS");
     kv.failing = true;
-    await useKvInGrantObject({ clientId: client.id, username: "admin", scope: "lagging" }, kv);
     expect((await revokeRequest(client, issued.access_token)).status).toBe(200);
 
     const strong = { INTROSPECTION_CONSISTENCY: "strong" };

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { GrantObject } from "../src/grant-object/grant-object";
 import { grantObjectName, type GrantKey } from "../src/grant-object/key";
 import { sha256 } from "../src/tokens/hash";
-import { grantStub, RecordingKv, useKvInGrantObject } from "./helpers/kv";
+import { grantStub, recordKv } from "./helpers/kv";
 import {
   bindings,
   isActive,
@@ -81,9 +81,7 @@ describe("storage rules (SPEC §6)", () => {
 
   it("writes every KV key at most once, across renewals, reuse, refresh and revocation", async () => {
     const client = await registerClient();
-    const key = { clientId: client.id, username: "admin", scope: "counted" };
-    const kv = new RecordingKv(bindings.TOKEN_STATUS);
-    await useKvInGrantObject(key, kv);
+    const { kv } = recordKv("TOKEN_STATUS");
 
     for (let i = 0; i < 5; i++) await token(client, passwordParams("counted"), RENEW);
     await Promise.all(Array.from({ length: 10 }, () => token(client, passwordParams("counted"), RENEW)));
@@ -104,9 +102,7 @@ describe("storage rules (SPEC §6)", () => {
 
   it("costs two KV writes per client_credentials renewal", async () => {
     const client = await registerClient(["client_credentials"]);
-    const key = { clientId: client.id, username: "", scope: "default" };
-    const kv = new RecordingKv(bindings.TOKEN_STATUS);
-    await useKvInGrantObject(key, kv);
+    const { kv } = recordKv("TOKEN_STATUS");
     await token(client, { grant_type: "client_credentials" }, RENEW);
     const afterFirst = kv.puts.size;
     await token(client, { grant_type: "client_credentials" }, RENEW);
@@ -129,10 +125,8 @@ describe("storage rules (SPEC §6)", () => {
 
   it("retries queued writes before handing a reused token back", async () => {
     const client = await registerClient();
-    const key = { clientId: client.id, username: "admin", scope: "reuse-queued" };
     await token(client, passwordParams("reuse-queued"));
-    const kv = new RecordingKv(bindings.TOKEN_STATUS);
-    await useKvInGrantObject(key, kv);
+    const { kv } = recordKv("TOKEN_STATUS");
     kv.failing = true;
     const issued = await token(client, passwordParams("reuse-queued"), RENEW); // its records stay queued
     kv.failing = false;
@@ -144,9 +138,8 @@ describe("storage rules (SPEC §6)", () => {
   it("retries KV writes from the object's outbox after KV failed post-commit", async () => {
     const client = await registerClient();
     const key = { clientId: client.id, username: "admin", scope: "outbox" };
-    const kv = new RecordingKv(bindings.TOKEN_STATUS);
     const first = await token(client, passwordParams("outbox"), RENEW);
-    await useKvInGrantObject(key, kv);
+    const { kv } = recordKv("TOKEN_STATUS");
     kv.failing = true;
 
     // The object committed the renewal; only KV is behind.

@@ -1,8 +1,7 @@
-import { runInDurableObject } from "cloudflare:test";
-import type { Env } from "../../src/env";
+import { onTestFinished } from "vitest";
 import type { GrantObject } from "../../src/grant-object/grant-object";
-import type { RegistryObject } from "../../src/registry/registry-object";
 import { grantObjectName, type GrantKey } from "../../src/grant-object/key";
+import { wrapKv, type KvName } from "../../src/runtime/kv";
 import { bindings } from "./oauth";
 
 /**
@@ -16,8 +15,8 @@ export class RecordingKv {
   private started = 0;
   private readonly startWaiters: { count: number; resolve: () => void }[] = [];
   private held: { count: number; gate: Promise<void> } | null = null;
-
-  constructor(private readonly inner: KVNamespace) {}
+  /** One proxy per binding object (the Worker's env and each Durable Object's env have their own). */
+  private readonly proxies = new WeakMap<KVNamespace, KVNamespace>();
 
   /**
    * The next `count` puts wait before they reach KV until `release()` (an outage's slow writes).
@@ -36,8 +35,18 @@ export class RecordingKv {
     return new Promise((resolve) => this.startWaiters.push({ count, resolve }));
   }
 
-  asNamespace(): KVNamespace {
-    return new Proxy(this.inner, {
+  /** `inner` as every module of the isolate sees it while this recorder is installed. */
+  wrap(inner: KVNamespace): KVNamespace {
+    let proxy = this.proxies.get(inner);
+    if (!proxy) {
+      proxy = this.proxy(inner);
+      this.proxies.set(inner, proxy);
+    }
+    return proxy;
+  }
+
+  private proxy(inner: KVNamespace): KVNamespace {
+    return new Proxy(inner, {
       get: (target, property) => {
         if (property === "put") {
           return async (key: string, value: string, options?: KVNamespacePutOptions) => {
@@ -66,18 +75,30 @@ export function grantStub(key: GrantKey): DurableObjectStub<GrantObject> {
   return bindings.GRANTS.getByName(grantObjectName(key));
 }
 
-/** Makes the registry object write its projection through the given KV. */
-export async function useKvInRegistry(kv: RecordingKv): Promise<void> {
-  await runInDurableObject(bindings.REGISTRY.getByName("registry"), (instance: RegistryObject) => {
-    const env: Env = { ...bindings, REGISTRY_CACHE: kv.asNamespace() };
-    Reflect.set(instance, "env", env);
-  });
-}
+const recorders = new Map<KvName, RecordingKv>();
+let unwrap: (() => void) | null = null;
 
-/** Makes the key's grant object write token status through the given KV. */
-export async function useKvInGrantObject(key: GrantKey, kv: RecordingKv): Promise<void> {
-  await runInDurableObject(grantStub(key), (instance: GrantObject) => {
-    const env: Env = { ...bindings, TOKEN_STATUS: kv.asNamespace() };
-    Reflect.set(instance, "env", env);
-  });
+/**
+ * Records (and lets the test fail or hold) the puts to one KV namespace, from the Worker and from
+ * every Durable Object of the isolate alike (`wrapKv`). The recorder is removed when the test
+ * finishes, pass or fail, or earlier by `restore()`. Tests use keys of their own, so per-key
+ * counts are the test's; `puts.size` counts every key written while the recorder is installed.
+ */
+export function recordKv(name: KvName): { kv: RecordingKv; restore(): void } {
+  if (recorders.has(name)) throw new Error(`KV ${name} is already recorded`);
+  const kv = new RecordingKv();
+  recorders.set(name, kv);
+  unwrap ??= wrapKv((binding, inner) => recorders.get(binding)?.wrap(inner) ?? inner);
+  let restored = false;
+  const restore = () => {
+    if (restored) return;
+    restored = true;
+    recorders.delete(name);
+    if (recorders.size === 0) {
+      unwrap?.();
+      unwrap = null;
+    }
+  };
+  onTestFinished(restore);
+  return { kv, restore };
 }
