@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { RegistryObject } from "../src/registry/registry-object";
 import { basic, call, form, FORM_TYPE } from "./helpers/http";
 import { passwordParams, registerClient } from "./helpers/oauth";
@@ -77,20 +77,16 @@ describe("client authentication (RFC 6749 §2.3, SPEC §4)", () => {
 
 describe("unknown client ids", () => {
   it("reach the registry object once per isolate for a few seconds, not on every request", async () => {
-    const lookups: string[] = [];
-    const original = RegistryObject.prototype.findClient;
-    RegistryObject.prototype.findClient = function (this: RegistryObject, id: string) {
-      lookups.push(id);
-      return original.call(this, id);
-    };
+    const findClient = vi.spyOn(RegistryObject.prototype, "findClient"); // calls through
     try {
       const madeUp = `made-up-${crypto.randomUUID()}`;
       for (let i = 0; i < 3; i++) {
         expect((await tokenCall({ Authorization: basic(madeUp, "secret") }, passwordParams())).status).toBe(401);
       }
+      const lookups = findClient.mock.calls.map(([id]) => id);
       expect(lookups.filter((id) => id === madeUp)).toHaveLength(1);
     } finally {
-      RegistryObject.prototype.findClient = original;
+      findClient.mockRestore();
     }
   });
 });

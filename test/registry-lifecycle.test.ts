@@ -48,16 +48,12 @@ function issueAsIfAuthenticatedAt(key: GrantKey, clientEpoch: number) {
 
 /** Runs `action` while every grant object refuses the registry's revokeAll (an unreachable object). */
 async function withUnreachableGrantObjects<T>(action: () => Promise<T>): Promise<{ result: T; attempts: number }> {
-  const original = GrantObject.prototype.revokeAll;
-  let attempts = 0;
-  GrantObject.prototype.revokeAll = async function () {
-    attempts += 1;
-    throw new Error("simulated unreachable grant object");
-  };
+  const revokeAll = vi.spyOn(GrantObject.prototype, "revokeAll").mockRejectedValue(new Error("simulated unreachable grant object"));
   try {
-    return { result: await action(), attempts };
+    const result = await action();
+    return { result, attempts: revokeAll.mock.calls.length };
   } finally {
-    GrantObject.prototype.revokeAll = original;
+    revokeAll.mockRestore();
   }
 }
 
