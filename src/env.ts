@@ -1,4 +1,6 @@
+import type { ConsentObject } from "./browser/consent-object";
 import type { GrantObject } from "./grant-object/grant-object";
+import type { SessionObject } from "./browser/session-object";
 import type { SigningKeyObject } from "./keys/signing-key-object";
 import type { LockoutObject } from "./registry/lockout-object";
 import type { RegistryObject } from "./registry/registry-object";
@@ -9,6 +11,8 @@ export interface Env {
   REGISTRY: DurableObjectNamespace<RegistryObject>;
   SIGNING_KEYS: DurableObjectNamespace<SigningKeyObject>;
   LOCKOUTS: DurableObjectNamespace<LockoutObject>;
+  SESSIONS: DurableObjectNamespace<SessionObject>;
+  CONSENTS: DurableObjectNamespace<ConsentObject>;
   TOKEN_STATUS: KVNamespace;
   REGISTRY_CACHE: KVNamespace;
   RENEW_TOKEN_PER_REQUEST?: string;
@@ -21,6 +25,8 @@ export interface Env {
   ACCOUNT_LOCK_MAX_FAILED_ATTEMPTS?: string;
   ACCOUNT_LOCK_WINDOW?: string;
   ACCOUNT_LOCK_DURATION?: string;
+  AUTHORIZATION_CODE_LIFETIME?: string;
+  SESSION_LIFETIME?: string;
   ADMIN_USERNAME?: string;
   ADMIN_PASSWORD?: string;
 }

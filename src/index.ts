@@ -4,6 +4,8 @@ export { GrantObject } from "./grant-object/grant-object";
 export { RegistryObject } from "./registry/registry-object";
 export { SigningKeyObject } from "./keys/signing-key-object";
 export { LockoutObject } from "./registry/lockout-object";
+export { SessionObject } from "./browser/session-object";
+export { ConsentObject } from "./browser/consent-object";
 
 /** Worker entry: every HTTPS call goes through the Hono app. */
 export default createApp();

@@ -52,7 +52,7 @@ describe("bad input (SPEC §7): a clear RFC-shaped error, never a 500, nothing w
     ["revocation with a body over 64 KiB", 413, "invalid_request", (c) => post("/oauth2/revoke", c, `token=${"t".repeat(70_000)}`)],
     ["a registration body over 64 KiB", 413, "invalid_request", (c) => post("/api/identity/oauth2/dcr/v1.1/register", { ...c, authorization: ADMIN_BASIC }, JSON.stringify({ client_name: "x".repeat(70_000) }), { "Content-Type": "application/json" })],
     ["GET on revocation", 405, "invalid_request", () => call("/oauth2/revoke")],
-    ["an unknown path", 404, "not_found", () => call("/oauth2/authorize")],
+    ["an unknown path", 404, "not_found", () => call("/oauth2/nowhere")],
   ];
 
   for (const [name, status, error, send] of cases) {

@@ -17,16 +17,19 @@ describe("discovery (RFC 8414)", () => {
       const metadata = await discover(ORIGIN, algorithm);
       expect(metadata).toMatchObject({
         issuer: ORIGIN,
+        authorization_endpoint: `${ORIGIN}/oauth2/authorize`,
         token_endpoint: `${ORIGIN}/oauth2/token`,
         introspection_endpoint: `${ORIGIN}/oauth2/introspect`,
         revocation_endpoint: `${ORIGIN}/oauth2/revoke`,
         registration_endpoint: `${ORIGIN}/api/identity/oauth2/dcr/v1.1/register`,
         jwks_uri: `${ORIGIN}/oauth2/jwks`,
-        grant_types_supported: ["password", "client_credentials", "refresh_token"],
-        token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
+        grant_types_supported: ["password", "client_credentials", "refresh_token", "authorization_code"],
+        token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "none"],
         introspection_endpoint_auth_methods_supported: ["client_secret_basic"],
-        revocation_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
-        response_types_supported: [],
+        revocation_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "none"],
+        response_types_supported: ["code"],
+        code_challenge_methods_supported: ["S256"],
+        authorization_response_iss_parameter_supported: true,
       });
     });
   }

@@ -11,6 +11,10 @@ export interface Config {
   issuer: string | undefined;
   admin: { username: string; password: string };
   lockout: { maxFailedAttempts: number; windowMs: number; durationMs: number };
+  /** SPEC §10: how long an authorization code can be redeemed. */
+  authorizationCodeLifetime: number;
+  /** How long a browser session (the login page's SSO) lasts after the login. */
+  sessionLifetime: number;
 }
 
 /** A misconfigured variable; the message names it so the operator can fix it. */
@@ -110,6 +114,10 @@ export function parseConfig(env: Env): Config {
       windowMs: wholeNumber(env, "ACCOUNT_LOCK_WINDOW", 900) * 1000,
       durationMs: wholeNumber(env, "ACCOUNT_LOCK_DURATION", 900) * 1000,
     },
+    // WSO2's default authorization code validity is 300 s; RFC 6749 §4.1.2 recommends at most 10 min.
+    authorizationCodeLifetime: wholeNumber(env, "AUTHORIZATION_CODE_LIFETIME", 300),
+    // WSO2 keeps an SSO session for 15 minutes of inactivity; this one lasts 8 hours from the login.
+    sessionLifetime: wholeNumber(env, "SESSION_LIFETIME", 8 * 3600),
   };
 }
 

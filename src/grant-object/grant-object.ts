@@ -9,9 +9,12 @@ import { Outbox } from "../store/outbox";
 import { backoff, Publisher } from "../store/publisher";
 import { generatorFor, type GeneratorKeys } from "../tokens/generator";
 import { importTokenKey } from "../tokens/opaque";
-import { highest, indexRefusal, refusal } from "./fence";
-import type { IssueRequest, RefreshRequest, RevokeOutcome, RevokeRequest, TokenOutcome } from "./grant-rpc";
-import { decideIssue } from "./issue-decision";
+import { CodeRows } from "./code-rows";
+import { CODE_INVALID, codeRefusal, isReplay } from "./code-rules";
+import { highest, indexRefusal } from "./fence";
+import type { CodeRequest, IssueRequest, RedeemRequest, RefreshRequest, RevokeOutcome, RevokeRequest, TokenOutcome } from "./grant-rpc";
+import { issueInTransaction, rotateInTransaction, type IssueStep } from "./issuance";
+import { TokenAnswers } from "./token-answers";
 import type { GrantKey } from "./key";
 import { GrantMeta } from "./meta";
 import { TokenMinter } from "./minter";
@@ -33,6 +36,8 @@ export class GrantObject extends DurableObject<Env> {
   private readonly storage: GrantStorage;
   private readonly publisher: Publisher;
   private readonly minter: TokenMinter;
+  private readonly codes: CodeRows;
+  private readonly answers: TokenAnswers;
   private keys!: GeneratorKeys;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -41,6 +46,8 @@ export class GrantObject extends DurableObject<Env> {
     this.storage = { rows: new TokenRows(ctx.storage.sql), meta: new GrantMeta(ctx.storage.sql), outbox };
     this.publisher = new Publisher(outbox, ctx.storage, backoff);
     this.minter = new TokenMinter(ctx.id.toString(), () => this.keys);
+    this.codes = new CodeRows(ctx.storage.sql);
+    this.answers = new TokenAnswers(this.storage, this.publisher, this.minter);
     void ctx.blockConcurrencyWhile(async () => {
       migrateGrantSchema(ctx.storage.sql);
       const tokenKey = await importTokenKey(this.storage.meta.tokenKeyMaterial());
@@ -50,58 +57,65 @@ export class GrantObject extends DurableObject<Env> {
 
   /** SPEC §5.2: issue (or, with renewal off, hand back) the key's tokens. */
   async issueTokens(request: IssueRequest): Promise<TokenOutcome> {
-    const { key } = request;
-    const generator = generatorFor(request.accessTokenFormat);
     if (!this.storage.meta.isIndexed()) {
-      const indexed = await this.joinGrantIndex(request);
+      const indexed = await this.joinGrantIndex(request.key, request.fence);
       if (indexed !== "indexed") return indexRefusal(indexed);
     }
     const issuedAt = now();
-    const spec = { key, scope: key.scope, issuer: request.issuer, issuedAt, expiresAt: issuedAt + request.accessTokenLifetimeMs };
-    const access = await this.minter.access(generator, spec);
-    const refresh = request.issueRefreshToken ? await this.minter.refresh() : null;
+    const minted = await this.answers.mint(request, request.key, issuedAt);
+    const step = this.ctx.storage.transactionSync(() =>
+      issueInTransaction(this.storage, this.transaction(request.key, request.issuer, issuedAt), { ...minted, request, fence: request.fence }),
+    );
+    return this.answers.answer(step, request, minted);
+  }
 
-    const outcome = this.ctx.storage.transactionSync(() => {
-      const refused = refusal(this.storage.meta.fence(), request.fence);
-      if (refused) return refused;
-      this.storage.meta.bindKey(key);
-      const tx = this.transaction(key, request.issuer, issuedAt);
-      // Credentials newer than the fence: whatever was issued under older ones dies now, even if
-      // the registry's fan-out has not reached this object yet.
-      tx.raiseFence(request.fence);
-      const decision = decideIssue(this.storage.rows.current(), { ...request, scope: key.scope, format: generator.format }, issuedAt);
-      if (decision.kind === "reuse") return { ok: true as const, ...decision };
-      if (decision.supersede.access) tx.retireAccess(decision.supersede.access);
-      if (decision.supersede.refresh) tx.retireRefresh(decision.supersede.refresh);
-      const epochs = request.fence;
-      const refreshId =
-        decision.keepRefresh?.id ??
-        (refresh ? tx.addRefresh({ token: refresh, grantType: request.grantType, epochs, lifetimeMs: request.refreshTokenLifetimeMs }) : null);
-      const aud = generator.format === "jwt" ? key.clientId : undefined;
-      const grant = { scope: key.scope, format: generator.format, refreshId, grantType: request.grantType, epochs };
-      tx.addAccess({ token: access, ...grant, lifetimeMs: request.accessTokenLifetimeMs, ...(aud ? { aud } : {}) });
-      return { ok: true as const, kind: "issued" as const, keptRefresh: decision.keepRefresh, writes: tx.writes };
+  /** SPEC §10: stores a single-use authorization code for this key and returns it. */
+  async createCode(request: CodeRequest): Promise<string> {
+    const code = await this.minter.opaque("code");
+    const issuedAt = now();
+    this.ctx.storage.transactionSync(() => {
+      this.storage.meta.bindKey(request.key);
+      this.codes.prune(issuedAt);
+      const expiresAt = issuedAt + request.lifetimeMs;
+      const { key, lifetimeMs: _lifetime, ...bound } = request;
+      this.codes.insert({ ...bound, clientId: key.clientId, id: code.id, hash: code.hash, issuedAt, expiresAt, keepUntil: expiresAt, redeemedAt: null, accessId: null, refreshId: null });
     });
+    return code.token;
+  }
 
-    if (!outcome.ok) return outcome;
-    if (outcome.kind === "reuse") {
-      // The token handed back may be one whose KV record failed to write earlier: retry the queue
-      // first, so it introspects active wherever KV allows.
-      const answered = this.publisher.inCommitOrder(this.storage.outbox.pendingSeqs());
-      const reused = { ...spec, issuedAt: outcome.access.issuedAt, expiresAt: outcome.access.expiresAt };
-      const accessToken = (await this.minter.access(generator, reused, outcome.access.id)).token;
-      const refreshToken = outcome.refresh ? await this.minter.derive("refresh", outcome.refresh.id) : null;
-      await answered;
-      return success({ accessToken, refreshToken, expiresIn: outcome.expiresIn, scope: key.scope });
+  /**
+   * RFC 6749 §4.1.3: exchanges a code for tokens, once. A second redemption (even a concurrent
+   * one) is a replay: refused, and the tokens the first gave are revoked (§4.1.2).
+   */
+  async redeemCode(request: RedeemRequest): Promise<TokenOutcome> {
+    const key = this.storage.meta.key();
+    const first = this.codes.byHash(request.codeHash);
+    if (!key || !first) return failure("invalid_grant", CODE_INVALID);
+    if (isReplay(first, request)) return this.revokeReplayed(key, request.codeHash);
+    const refused = codeRefusal(first, request, now());
+    if (refused) return refused;
+    const fence = { clientEpoch: request.clientEpoch, userEpoch: first.userEpoch };
+    if (!this.storage.meta.isIndexed()) {
+      const indexed = await this.joinGrantIndex(key, fence);
+      if (indexed !== "indexed") return indexRefusal(indexed);
     }
-    await this.publisher.inCommitOrder(outcome.writes);
-    const keptRefresh = outcome.keptRefresh ? await this.minter.derive("refresh", outcome.keptRefresh.id) : null;
-    return success({
-      accessToken: access.token,
-      refreshToken: keptRefresh ?? refresh?.token ?? null,
-      expiresIn: Math.floor(request.accessTokenLifetimeMs / 1000),
-      scope: key.scope,
+    const issuedAt = now();
+    const issue = { ...request, key };
+    const minted = await this.answers.mint(issue, key, issuedAt);
+    const step = this.ctx.storage.transactionSync((): IssueStep | { replay: true } => {
+      const code = this.codes.byHash(request.codeHash);
+      if (isReplay(code, request)) return { replay: true };
+      const refusedNow = codeRefusal(code, request, issuedAt);
+      if (refusedNow || !code) return refusedNow ?? failure("invalid_grant", CODE_INVALID);
+      const issued = issueInTransaction(this.storage, this.transaction(key, request.issuer, issuedAt), { ...minted, request: issue, fence });
+      if (!issued.ok) return issued;
+      const tokens = issued.kind === "issued" ? issued : { accessId: issued.access.id, refreshId: issued.refresh?.id ?? null };
+      const keepUntil = issuedAt + Math.max(request.accessTokenLifetimeMs, request.refreshTokenLifetimeMs);
+      this.codes.markRedeemed(code.id, issuedAt, { accessId: tokens.accessId, refreshId: tokens.refreshId }, keepUntil);
+      return issued;
     });
+    if ("replay" in step) return this.revokeReplayed(key, request.codeHash);
+    return this.answers.answer(step, issue, minted);
   }
 
   /**
@@ -121,26 +135,14 @@ export class GrantObject extends DurableObject<Env> {
     const generator = generatorFor(request.accessTokenFormat);
     const spec = { key, scope, issuer: request.issuer, issuedAt, expiresAt: issuedAt + request.accessTokenLifetimeMs };
     const access = await this.minter.access(generator, spec);
-    const replacement = request.renewRefreshToken ? await this.minter.refresh() : null;
+    const replacement = request.renewRefreshToken ? await this.minter.opaque("refresh") : null;
 
     const outcome = this.ctx.storage.transactionSync(() => {
       // Checked again: another request may have used the token while this one was minting.
       const check = this.checkRefresh(key, request, issuedAt);
       if (!check.ok) return check;
-      const { refresh } = check.value;
       const tx = this.transaction(key, request.issuer, issuedAt);
-      for (const previous of this.storage.rows.accessOfRefresh(refresh.id)) tx.retireAccess(previous);
-      // The new tokens inherit the user epoch of the grant (the user is not re-authenticated).
-      const epochs = { clientEpoch: request.clientEpoch, userEpoch: refresh.userEpoch };
-      let refreshId = refresh.id;
-      if (replacement) {
-        tx.retireRefresh(refresh);
-        refreshId = tx.addRefresh({ token: replacement, grantType: "refresh_token", epochs, lifetimeMs: request.refreshTokenLifetimeMs });
-      }
-      const aud = generator.format === "jwt" ? key.clientId : undefined;
-      const grant = { scope, format: generator.format, refreshId, grantType: "refresh_token", epochs };
-      tx.addAccess({ token: access, ...grant, lifetimeMs: request.accessTokenLifetimeMs, ...(aud ? { aud } : {}) });
-      return success({ kept: replacement ? null : refresh, writes: tx.writes });
+      return success(rotateInTransaction(tx, this.storage, { ...request, key, scope, refresh: check.value.refresh, access, replacement, format: generator.format }));
     });
     if (!outcome.ok) return outcome;
 
@@ -205,6 +207,21 @@ export class GrantObject extends DurableObject<Env> {
     await this.publisher.publish(writes);
   }
 
+  /** A replayed code: the tokens its first redemption gave die now, and the request is refused. */
+  private async revokeReplayed(key: GrantKey, codeHash: string): Promise<TokenOutcome> {
+    const writes = this.ctx.storage.transactionSync(() => {
+      const code = this.codes.byHash(codeHash);
+      const tx = this.transaction(key, "", now());
+      const access = code?.accessId ? this.storage.rows.accessById(code.accessId) : null;
+      const refresh = code?.refreshId ? this.storage.rows.refreshById(code.refreshId) : null;
+      if (access) tx.retireAccess(access);
+      if (refresh) tx.retireRefresh(refresh);
+      return tx.writes;
+    });
+    await this.publisher.publish(writes);
+    return failure("invalid_grant", CODE_INVALID);
+  }
+
   private checkRefresh(key: GrantKey, request: RefreshRequest, at: number) {
     return checkRefresh(key, this.storage.rows.refreshByHash(request.refreshTokenHash), request, this.storage.meta.fence(), at);
   }
@@ -219,12 +236,12 @@ export class GrantObject extends DurableObject<Env> {
    * credential change or deletion reaches it. Anything but "indexed" means the registry already
    * knows the request's credentials are outdated.
    */
-  private async joinGrantIndex(request: IssueRequest) {
+  private async joinGrantIndex(key: GrantKey, fence: Fence) {
     const outcome = await this.env.REGISTRY.getByName(REGISTRY_OBJECT_NAME).indexGrant({
       objectId: this.ctx.id.toString(),
-      clientId: request.key.clientId,
-      username: request.key.username,
-      fence: request.fence,
+      clientId: key.clientId,
+      username: key.username,
+      fence,
     });
     if (outcome === "indexed") this.storage.meta.markIndexed();
     return outcome;

@@ -25,6 +25,28 @@ export interface IssueRequest extends Omit<IssuePolicy, "scope" | "format">, Iss
   fence: Fence;
 }
 
+/** An authorization code to create for this key (SPEC §10), after the user approved the request. */
+export interface CodeRequest {
+  key: GrantKey;
+  redirectUri: string;
+  redirectUriSent: boolean;
+  codeChallenge: string;
+  nonce: string | null;
+  sessionId: string | null;
+  authTime: number; // epoch ms
+  userEpoch: number;
+  lifetimeMs: number;
+}
+
+/** An authorization_code token request: the code's hash and what the client presents with it. */
+export interface RedeemRequest extends Omit<IssueRequest, "key" | "fence"> {
+  codeHash: string;
+  clientId: string;
+  clientEpoch: number;
+  redirectUri: string | null;
+  verifierHash: string;
+}
+
 /** A refresh grant request (SPEC §5.4). `scope` is the requested scope, null for the grant's own. */
 export interface RefreshRequest extends IssueSettings {
   refreshTokenHash: string;

@@ -1,6 +1,6 @@
 import type { AccessTokenGenerator, AccessTokenInput, GeneratorKeys } from "../tokens/generator";
 import { sha256 } from "../tokens/hash";
-import { deriveOpaqueToken, newTokenId, type TokenKind } from "../tokens/opaque";
+import { deriveOpaqueToken, newTokenId, type OpaqueKind } from "../tokens/opaque";
 import type { GrantKey } from "./key";
 import { subjectOf } from "./token-records";
 
@@ -35,14 +35,15 @@ export class TokenMinter {
     return { id, token, hash: await sha256(token) };
   }
 
-  async refresh(): Promise<MintedToken> {
+  /** A refresh token or an authorization code: an opaque string this object can re-derive. */
+  async opaque(kind: "refresh" | "code"): Promise<MintedToken> {
     const id = newTokenId();
-    const token = await this.derive("refresh", id);
+    const token = await this.derive(kind, id);
     return { id, token, hash: await sha256(token) };
   }
 
   /** The string of an opaque token this object issued (renewal off hands it back). */
-  derive(kind: TokenKind, tokenId: string): Promise<string> {
+  derive(kind: OpaqueKind, tokenId: string): Promise<string> {
     return deriveOpaqueToken(this.keys().tokenKey, kind, { grantId: this.grantId, tokenId });
   }
 

@@ -5,7 +5,7 @@ import { OUTBOX_SCHEMA } from "../store/outbox";
  * once, not in every row). Only live tokens have rows: a superseded or revoked token's row is
  * deleted in the transaction that supersedes it, and its KV revocation record goes to the outbox.
  */
-export const GRANT_SCHEMA_VERSION = 1;
+export const GRANT_SCHEMA_VERSION = 2;
 
 const STATEMENTS = [
   `CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)`,
@@ -29,6 +29,26 @@ const STATEMENTS = [
      client_epoch INTEGER NOT NULL,
      user_epoch INTEGER NOT NULL
    )`,
+  // Version 2: authorization codes (SPEC §10). A redeemed code keeps its row, naming the tokens it
+  // gave, until they could have expired, so a replay can revoke them (RFC 6749 §4.1.2).
+  `CREATE TABLE IF NOT EXISTS codes (
+     id TEXT PRIMARY KEY,
+     hash TEXT NOT NULL UNIQUE,
+     client_id TEXT NOT NULL,
+     redirect_uri TEXT NOT NULL,
+     redirect_uri_sent INTEGER NOT NULL,
+     code_challenge TEXT NOT NULL,
+     nonce TEXT,
+     session_id TEXT,
+     auth_time INTEGER NOT NULL,
+     user_epoch INTEGER NOT NULL,
+     issued_at INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL,
+     redeemed_at INTEGER,
+     access_id TEXT,
+     refresh_id TEXT,
+     keep_until INTEGER NOT NULL
+   )`,
   OUTBOX_SCHEMA,
 ];
 
@@ -36,7 +56,7 @@ const STATEMENTS = [
 export function migrateGrantSchema(sql: SqlStorage): void {
   for (const statement of STATEMENTS) sql.exec(statement);
   sql.exec(
-    "INSERT OR IGNORE INTO meta (name, value) VALUES ('schema_version', ?)",
+    "INSERT INTO meta (name, value) VALUES ('schema_version', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
     String(GRANT_SCHEMA_VERSION),
   );
 }

@@ -72,6 +72,10 @@ export class TokenRows {
     return this.sql.exec<AccessRecordRow>("SELECT * FROM access_tokens WHERE hash = ?", hash).toArray().map(toAccess)[0] ?? null;
   }
 
+  accessById(id: string): AccessRow | null {
+    return this.sql.exec<AccessRecordRow>("SELECT * FROM access_tokens WHERE id = ?", id).toArray().map(toAccess)[0] ?? null;
+  }
+
   refreshByHash(hash: string): RefreshRow | null {
     return this.sql.exec<RefreshRecordRow>("SELECT * FROM refresh_tokens WHERE hash = ?", hash).toArray().map(toRefresh)[0] ?? null;
   }

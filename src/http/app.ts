@@ -25,9 +25,9 @@ function register(app: Hono<AppEnv>, route: Route): void {
   const allowed = Object.keys(route.methods) as Method[];
   for (const method of allowed) app.on(method, route.path, every(...route.middleware), route.methods[method]!);
   // Any other method on a known path is 405 with an Allow header, not 404.
-  app.all(route.path, () => {
+  app.all(route.path, async () => {
     const message = `use ${allowed.join(" or ")} on this endpoint`;
-    const response = errorResponse(route.shape === "scim" ? new ScimError(405, message) : methodNotAllowed(message), route.shape);
+    const response = await errorResponse(route.shape === "scim" ? new ScimError(405, message) : methodNotAllowed(message), route.shape);
     response.headers.set("Allow", allowed.join(", "));
     return response;
   });
@@ -35,5 +35,7 @@ function register(app: Hono<AppEnv>, route: Route): void {
 
 /** Errors on the SCIM endpoints answer as SCIM Error messages, wherever they were raised. */
 function shapeOf(path: string): ErrorShape {
+  const route = ROUTES.find((candidate) => candidate.path === path);
+  if (route) return route.shape;
   return path.startsWith("/scim2/") ? "scim" : "oauth";
 }

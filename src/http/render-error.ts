@@ -3,18 +3,39 @@ import { ConfigError } from "../config/config";
 import { invalidRequest, OAuthError } from "../protocol/errors";
 import { SCIM_ERROR_SCHEMA, ScimError } from "../scim/errors";
 import { NO_STORE_HEADERS } from "./middleware/no-store";
+import { ErrorPage } from "./pages/error-page";
+import { pageResponse } from "./pages/render";
 
-/** Which error body an endpoint speaks: RFC 6749 §5.2 JSON, or an RFC 7644 §3.12 SCIM Error. */
-export type ErrorShape = "oauth" | "scim";
+const PAGE_TITLES: Partial<Record<OAuthError["code"], string>> = {
+  invalid_client: "Unknown application",
+  invalid_redirect_uri: "This sign-in link cannot be used",
+  access_denied: "This form has expired",
+  not_found: "Page not found",
+  server_error: "Something went wrong",
+  temporarily_unavailable: "Try again in a moment",
+};
+
+/** The error page a browser shows: the status and description of the error, in words. */
+export function errorPage(error: OAuthError): Promise<Response> {
+  const page = ErrorPage({ title: PAGE_TITLES[error.code] ?? "This sign-in request is not valid", message: error.description, code: error.code });
+  return pageResponse(page, error.status);
+}
+
+/**
+ * Which error body an endpoint speaks: RFC 6749 §5.2 JSON, an RFC 7644 §3.12 SCIM Error, or an
+ * HTML page where a person's browser is on the other end (the sign-in pages).
+ */
+export type ErrorShape = "oauth" | "scim" | "page";
 
 /**
  * The one place an error becomes a response, in the shape of the endpoint it happened at, never
  * with a stack trace. Errors raised by shared code (authentication, body limits, routing, bugs)
  * keep their status on SCIM endpoints but take the SCIM shape.
  */
-export function errorResponse(error: unknown, shape: ErrorShape = "oauth"): Response {
+export function errorResponse(error: unknown, shape: ErrorShape = "oauth"): Response | Promise<Response> {
   if (error instanceof ScimError) return scimResponse(error);
   const oauth = toOAuthError(error);
+  if (shape === "page") return errorPage(oauth);
   if (shape === "scim") return scimResponse(scimErrorOf(oauth));
   return Response.json(
     { error: oauth.code, error_description: oauth.description },

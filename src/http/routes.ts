@@ -1,6 +1,10 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppContext, AppEnv } from "./context";
+import { stylesheetEndpoint } from "./endpoints/assets";
+import { authorizationEndpoint } from "./endpoints/authorize";
+import { consentEndpoint } from "./endpoints/consent";
 import { discoveryEndpoint } from "./endpoints/discovery";
+import { loginEndpoint } from "./endpoints/login";
 import { introspectionEndpoint } from "./endpoints/introspect";
 import { jwksEndpoint } from "./endpoints/jwks";
 import { deleteClient, readClient, registerClient, rotateClientSecret, updateClient } from "./endpoints/registration";
@@ -34,9 +38,15 @@ const admin = (path: string, methods: Route["methods"], shape: ErrorShape = "oau
   shape,
 });
 const open = (path: string, methods: Route["methods"]): Route => ({ path, methods, middleware: [], shape: "oauth" });
+/** Pages a person sees: errors are HTML pages, never JSON; nothing is cached (noStore). */
+const page = (path: string, methods: Route["methods"]): Route => ({ path, methods, middleware: [noStore], shape: "page" });
 
 /** Every endpoint (SPEC §4). The app registers these and answers 405 with `Allow` for other methods. */
 export const ROUTES: readonly Route[] = [
+  page("/oauth2/authorize", { GET: authorizationEndpoint, POST: authorizationEndpoint }),
+  page("/oauth2/login", { POST: loginEndpoint }),
+  page("/oauth2/consent", { POST: consentEndpoint }),
+  open("/assets/signin.css", { GET: stylesheetEndpoint }),
   oauth("/oauth2/token", { POST: tokenEndpoint }),
   oauth("/oauth2/introspect", { POST: introspectionEndpoint }),
   oauth("/oauth2/revoke", { POST: revocationEndpoint }),

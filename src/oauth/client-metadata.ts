@@ -4,9 +4,14 @@ import type { ClientMetadata } from "../registry/client-record";
 import { hasControlCharacters } from "../text/characters";
 import { ACCESS_TOKEN_FORMATS } from "../tokens/generator";
 import { SUPPORTED_GRANT_TYPES } from "./grant-types";
+import { redirectUriProblem } from "./redirect-uri";
 import { normaliseScope, scopeString } from "./scope";
 
 const MAX_NAME_LENGTH = 256;
+const MAX_REDIRECT_URIS = 20;
+export const AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"] as const;
+/** Grants a public client (no secret) cannot use: they authenticate the client itself. */
+const CONFIDENTIAL_ONLY = ["password", "client_credentials"];
 
 /**
  * Validates an RFC 7591 §2 registration body. Unknown fields are ignored (§2: the server may
@@ -17,9 +22,22 @@ export function parseClientMetadata(body: unknown): ClientMetadata {
     throw invalidClientMetadata("the request body must be a JSON object");
   }
   const fields = body as Record<string, unknown>;
+  const grants = grantTypes(fields.grant_types);
+  const authMethod = tokenEndpointAuthMethod(fields.token_endpoint_auth_method);
+  if (authMethod === "none") {
+    const refused = grants.find((grant) => CONFIDENTIAL_ONLY.includes(grant));
+    if (refused) throw invalidClientMetadata(`a public client (token_endpoint_auth_method "none") cannot use the ${refused} grant`);
+  }
+  const redirects = redirectUris(fields.redirect_uris);
+  if (grants.includes("authorization_code") && redirects.length === 0) {
+    throw redirectError("redirect_uris is required for the authorization_code grant");
+  }
   return {
     client_name: clientName(fields.client_name),
-    grant_types: grantTypes(fields.grant_types),
+    grant_types: grants,
+    token_endpoint_auth_method: authMethod,
+    ...(redirects.length > 0 ? { redirect_uris: redirects } : {}),
+    ...flag("skip_consent", fields.skip_consent),
     ...scope(fields.scope),
     ...tokenFormat(fields.access_token_format),
     ...lifetime("access_token_lifetime", fields.access_token_lifetime),
@@ -79,4 +97,31 @@ function scope(value: unknown): { scope?: string } {
     if (error instanceof OAuthError) throw invalidClientMetadata(`scope: ${error.description}`);
     throw error;
   }
+}
+
+function tokenEndpointAuthMethod(value: unknown): (typeof AUTH_METHODS)[number] {
+  if (value === undefined || value === null) return "client_secret_basic";
+  const method = AUTH_METHODS.find((candidate) => candidate === value);
+  if (!method) throw invalidClientMetadata(`token_endpoint_auth_method must be one of ${AUTH_METHODS.join(", ")}`);
+  return method;
+}
+
+const redirectError = (description: string): OAuthError => new OAuthError("invalid_redirect_uri", description);
+
+function redirectUris(value: unknown): string[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value) || value.length > MAX_REDIRECT_URIS || !value.every((uri) => typeof uri === "string")) {
+    throw redirectError(`redirect_uris must be an array of at most ${MAX_REDIRECT_URIS} strings`);
+  }
+  for (const uri of value as string[]) {
+    const problem = redirectUriProblem(uri);
+    if (problem) throw redirectError(`redirect URI ${JSON.stringify(uri.slice(0, 80))} ${problem}`);
+  }
+  return [...new Set(value as string[])];
+}
+
+function flag<N extends string>(name: N, value: unknown): Partial<Record<N, boolean>> {
+  if (value === undefined || value === null || value === false) return {};
+  if (value !== true) throw invalidClientMetadata(`${name} must be true or false`);
+  return { [name]: true } as Partial<Record<N, boolean>>;
 }

@@ -4,7 +4,8 @@ import type { IssuedTokens, IssueSettings } from "../grant-object/grant-rpc";
 import { grantObjectName, type GrantKey } from "../grant-object/key";
 import { grantObjectOfToken } from "../grant-object/locate";
 import { invalidGrant, MESSAGES, temporarilyUnavailable, valueOf, type Outcome } from "../protocol/errors";
-import type { ClientRecord } from "../registry/client-record";
+import { isPublic, type ClientRecord } from "../registry/client-record";
+import { CODE_INVALID } from "../grant-object/code-rules";
 import { generatorFor } from "../tokens/generator";
 import { sha256 } from "../tokens/hash";
 
@@ -58,6 +59,33 @@ export async function issueForKey(context: CallContext, request: { grantType: st
   return valueOf(outcome);
 }
 
+/** authorization_code: the code names its grant object, which redeems it once and issues for its key. */
+export async function redeemCode(
+  context: CallContext,
+  request: { code: string; redirectUri: string | null; verifierHash: string },
+): Promise<IssuedTokens> {
+  const { env, config, client } = context;
+  const owner = grantObjectOfToken(env, request.code);
+  if (!owner) throw invalidGrant(CODE_INVALID);
+  const settings = settingsOf(context);
+  const outcome = await call(async () =>
+    owner.redeemCode({
+      ...settings,
+      codeHash: await sha256(request.code),
+      clientId: client.client_id,
+      clientEpoch: client.epoch,
+      redirectUri: request.redirectUri,
+      verifierHash: request.verifierHash,
+      grantType: "authorization_code",
+      renewAccessToken: config.renewTokenPerRequest || generatorFor(settings.accessTokenFormat).alwaysRenews,
+      renewRefreshToken: config.renewTokenPerRequest,
+      // SPEC §10: only clients registered for refresh_token get one they could use.
+      issueRefreshToken: client.grant_types.includes("refresh_token"),
+    }),
+  );
+  return valueOf(outcome);
+}
+
 /** refresh_token: the token leads to its own grant object; KV is never consulted. */
 export async function refreshGrant(context: CallContext, request: { refreshToken: string; scope: string[] | null }): Promise<IssuedTokens> {
   const owner = grantObjectOfToken(context.env, request.refreshToken);
@@ -70,7 +98,8 @@ export async function refreshGrant(context: CallContext, request: { refreshToken
       clientId: context.client.client_id,
       clientEpoch: context.client.epoch,
       scope: request.scope,
-      renewRefreshToken: context.config.renewRefreshTokenForRefreshGrant,
+      // RFC 9700 §4.14.2: a public client's refresh tokens rotate on every use, whatever the setting.
+      renewRefreshToken: context.config.renewRefreshTokenForRefreshGrant || isPublic(context.client),
     }),
   );
   return valueOf(outcome);

@@ -8,13 +8,19 @@ import { constantTimeEqual } from "../tokens/hash";
 
 /** A resource owner authenticated by the password grant. */
 export interface User {
+  /** The SCIM id (stable, never reassigned); ADMIN_USER_ID for the administrator. */
+  id: string;
   /** The canonical userName, which goes into the grant key. */
   username: string;
   /** The user's epoch when authenticated (see RevocationFanout); 0 for the administrator. */
   epoch: number;
 }
 
+/** The administrator is no SCIM user; this stands for its id. */
+export const ADMIN_USER_ID = "admin";
+
 interface Candidate {
+  id: string;
   username: string;
   epoch: number;
   verify(password: string): Promise<boolean>;
@@ -38,14 +44,26 @@ export async function authenticateUser(env: Env, config: Config, username: strin
   // follow the order in which attempts complete; a locked account answers like a wrong password.
   const verified = await candidate.verify(password);
   const { locked } = verified ? await lock.recordSuccess() : await lock.recordFailure(policy);
-  return verified && !locked ? { username: candidate.username, epoch: candidate.epoch } : null;
+  return verified && !locked ? { id: candidate.id, username: candidate.username, epoch: candidate.epoch } : null;
 }
 
 async function findCandidate(env: Env, config: Config, username: string): Promise<Candidate | null> {
   if (userNameKey(username) === userNameKey(config.admin.username)) {
-    return { username: config.admin.username, epoch: 0, verify: (password) => constantTimeEqual(password, config.admin.password) };
+    return { id: ADMIN_USER_ID, username: config.admin.username, epoch: 0, verify: (password) => constantTimeEqual(password, config.admin.password) };
   }
   const user = await findUserCredentials(env, username);
   if (!user || !user.active) return null;
-  return { username: user.userName, epoch: user.epoch, verify: (password) => verifyPassword(password, user.password) };
+  return { id: user.id, username: user.userName, epoch: user.epoch, verify: (password) => verifyPassword(password, user.password) };
+}
+
+/**
+ * Whether a user who authenticated earlier (a browser session) is still that user, active, with
+ * the same credentials: a deleted, deactivated or re-created user, or a changed password, ends
+ * the session's use. (Tokens are refused by their grant object's fence anyway; this spares the
+ * user a code that cannot be redeemed.)
+ */
+export async function isStillValid(env: Env, config: Config, user: Pick<User, "id" | "username" | "epoch">): Promise<boolean> {
+  if (user.id === ADMIN_USER_ID) return userNameKey(user.username) === userNameKey(config.admin.username);
+  const current = await findUserCredentials(env, user.username);
+  return current !== null && current.active && current.id === user.id && current.epoch <= user.epoch;
 }

@@ -12,6 +12,11 @@ export type OAuthErrorCode =
   | "unsupported_grant_type"
   | "invalid_scope"
   | "invalid_client_metadata"
+  | "invalid_redirect_uri"
+  | "unsupported_response_type"
+  | "access_denied"
+  | "login_required"
+  | "consent_required"
   | "not_found"
   | "conflict"
   | "server_error"
@@ -25,6 +30,11 @@ const STATUS: Record<OAuthErrorCode, number> = {
   unsupported_grant_type: 400,
   invalid_scope: 400,
   invalid_client_metadata: 400,
+  invalid_redirect_uri: 400,
+  unsupported_response_type: 400,
+  access_denied: 400,
+  login_required: 400,
+  consent_required: 400,
   not_found: 404,
   conflict: 409,
   server_error: 500,

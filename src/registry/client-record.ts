@@ -1,4 +1,4 @@
-import { array, number, object, parseStored, string, versioned } from "../store/decode";
+import { array, boolean, literal, number, object, parseStored, string, versioned } from "../store/decode";
 
 /** A registered OAuth application (confidential client), as the registry stores it. */
 export interface ClientRecord {
@@ -6,14 +6,23 @@ export interface ClientRecord {
   client_id: string;
   client_name: string;
   grant_types: string[];
+  /** RFC 7591 §2: how the client authenticates at the token endpoint; "none" is a public client. */
+  token_endpoint_auth_method: "client_secret_basic" | "client_secret_post" | "none";
+  /** Where the authorization endpoint may send the browser back (authorization_code). */
+  redirect_uris?: string[];
+  /** A first-party app: the consent page is never shown (WSO2's "skip consent"). */
+  skip_consent?: boolean;
   /** Space-separated scopes the client may obtain; absent means any scope. */
   scope?: string;
   /** Per-client overrides of ACCESS_TOKEN_FORMAT, ACCESS_TOKEN_LIFETIME, REFRESH_TOKEN_LIFETIME. */
   access_token_format?: string;
   access_token_lifetime?: number; // seconds
   refresh_token_lifetime?: number; // seconds
-  /** SHA-256 (base64url) of the client secret; the secret itself is shown once, at registration. */
-  secret_hash: string;
+  /**
+   * SHA-256 (base64url) of the client secret; the secret itself is shown once, at registration.
+   * Absent for a public client.
+   */
+  secret_hash?: string;
   /** Raised when the secret is rotated: tokens issued under an older epoch are dead. */
   epoch: number;
   client_id_issued_at: number; // epoch seconds
@@ -26,15 +35,29 @@ const decodeClient = versioned(
   "client",
   1,
   object(
-    { client_id: string, client_name: string, grant_types: array(string), secret_hash: string, epoch: number, client_id_issued_at: number },
-    { scope: string, access_token_format: string, access_token_lifetime: number, refresh_token_lifetime: number },
+    { client_id: string, client_name: string, grant_types: array(string), epoch: number, client_id_issued_at: number },
+    {
+      secret_hash: string,
+      token_endpoint_auth_method: literal("client_secret_basic", "client_secret_post", "none"),
+      redirect_uris: array(string),
+      skip_consent: boolean,
+      scope: string,
+      access_token_format: string,
+      access_token_lifetime: number,
+      refresh_token_lifetime: number,
+    },
   ),
 );
 
 /** A stored client record (registry SQLite row or its KV projection), checked. */
 export function parseClientRecord(text: string): ClientRecord {
-  return { ...parseStored("client", text, decodeClient), v: 1 };
+  const { token_endpoint_auth_method, ...client } = parseStored("client", text, decodeClient);
+  // Records from before public clients existed were all client_secret_basic.
+  return { ...client, token_endpoint_auth_method: token_endpoint_auth_method ?? "client_secret_basic", v: 1 };
 }
+
+/** A public client (RFC 6749 §2.1) has no secret and authenticates with its client_id alone. */
+export const isPublic = (client: ClientRecord): boolean => client.token_endpoint_auth_method === "none";
 
 /** The RFC 7591 §3.2.1 view of a client, never with its secret hash. */
 export function clientInformation(client: ClientRecord): Record<string, unknown> {
@@ -48,6 +71,8 @@ export function clientInformation(client: ClientRecord): Record<string, unknown>
     ...(client.access_token_format ? { access_token_format: client.access_token_format } : {}),
     ...(client.access_token_lifetime ? { access_token_lifetime: client.access_token_lifetime } : {}),
     ...(client.refresh_token_lifetime ? { refresh_token_lifetime: client.refresh_token_lifetime } : {}),
-    token_endpoint_auth_method: "client_secret_basic",
+    ...(client.redirect_uris ? { redirect_uris: client.redirect_uris } : {}),
+    ...(client.skip_consent ? { skip_consent: true } : {}),
+    token_endpoint_auth_method: client.token_endpoint_auth_method,
   };
 }

@@ -50,13 +50,13 @@ export class RegistryObject extends DurableObject<Env> {
   // ---- clients -------------------------------------------------------------------------------
 
   /** Registers a client; the only time its secret exists in clear is this return value. */
-  async createClient(metadata: ClientMetadata): Promise<{ client: ClientRecord; clientSecret: string }> {
-    const clientSecret = newSecret();
+  async createClient(metadata: ClientMetadata): Promise<{ client: ClientRecord; clientSecret: string | null }> {
+    const clientSecret = metadata.token_endpoint_auth_method === "none" ? null : newSecret();
     const client: ClientRecord = {
       v: 1,
       client_id: toBase64Url(randomBytes(18)),
       ...metadata,
-      secret_hash: await sha256(clientSecret),
+      ...(clientSecret ? { secret_hash: await sha256(clientSecret) } : {}),
       epoch: 1,
       client_id_issued_at: Math.floor(now() / 1000),
     };
@@ -80,14 +80,21 @@ export class RegistryObject extends DurableObject<Env> {
 
   /** RFC 7592 update: the metadata is replaced; credentials and tokens are left as they are. */
   async updateClient(clientId: string, metadata: ClientMetadata): Promise<Outcome<ClientRecord>> {
+    const current = this.clients.get(clientId);
+    if (current && (current.token_endpoint_auth_method === "none") !== (metadata.token_endpoint_auth_method === "none")) {
+      return failure("invalid_client_metadata", "a client cannot change between public (none) and confidential; register a new one");
+    }
     return this.changeClient(clientId, (current) => {
       const { v, client_id, secret_hash, epoch, client_id_issued_at } = current;
-      return { v, client_id, ...metadata, secret_hash, epoch, client_id_issued_at };
+      return { v, client_id, ...metadata, ...(secret_hash ? { secret_hash } : {}), epoch, client_id_issued_at };
     });
   }
 
   /** A new secret; the old one stops working, and so does every token issued under it. */
   async rotateClientSecret(clientId: string): Promise<Outcome<{ client: ClientRecord; clientSecret: string }>> {
+    if (this.clients.get(clientId)?.token_endpoint_auth_method === "none") {
+      return failure("invalid_request", "a public client has no secret to rotate");
+    }
     const clientSecret = newSecret();
     const secretHash = await sha256(clientSecret);
     const rotated = await this.changeClient(clientId, (current) => ({ ...current, secret_hash: secretHash, epoch: current.epoch + 1 }));

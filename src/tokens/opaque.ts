@@ -8,6 +8,8 @@ import { GRANT_ID_BYTES, refBytes, refFromBytes, TOKEN_ID_BYTES, type TokenRef }
  * the token id and the SHA-256 of the string. Nothing stores a token in clear.
  */
 export type TokenKind = "access" | "refresh";
+/** What an opaque string can be: a token, or an authorization code (SPEC §10), each MACed with its kind. */
+export type OpaqueKind = TokenKind | "code";
 
 const MAC_BYTES = 16;
 const TOKEN_BYTES = GRANT_ID_BYTES + TOKEN_ID_BYTES + MAC_BYTES;
@@ -27,7 +29,7 @@ export function importTokenKey(material: string): Promise<CryptoKey> {
   return crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
 }
 
-export async function deriveOpaqueToken(key: CryptoKey, kind: TokenKind, ref: TokenRef): Promise<string> {
+export async function deriveOpaqueToken(key: CryptoKey, kind: OpaqueKind, ref: TokenRef): Promise<string> {
   const prefix = refBytes(ref);
   const signed = encoder.encode(`${kind}.${ref.grantId}.${ref.tokenId}`);
   const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, signed)).subarray(0, MAC_BYTES);

@@ -12,7 +12,7 @@ import type { AppContext } from "../context";
 export async function registerClient(c: AppContext): Promise<Response> {
   const metadata = parseClientMetadata(await readJson(c));
   const { client, clientSecret } = await registryObject(c.env).createClient(metadata);
-  return c.json({ ...clientInformation(client), client_secret: clientSecret }, 201);
+  return c.json({ ...clientInformation(client), ...(clientSecret ? { client_secret: clientSecret } : {}) }, 201);
 }
 
 export async function readClient(c: AppContext): Promise<Response> {

@@ -1,10 +1,11 @@
+import { authorizationCodeGrant } from "./authorization-code";
 import { clientCredentialsGrant } from "./client-credentials";
 import type { GrantType } from "./grant-type";
 import { passwordGrant } from "./password";
 import { refreshTokenGrant } from "./refresh-token";
 
 /** The grant types this server implements; registration only accepts these. */
-const grantTypes: readonly GrantType[] = [passwordGrant, clientCredentialsGrant, refreshTokenGrant];
+const grantTypes: readonly GrantType[] = [passwordGrant, clientCredentialsGrant, refreshTokenGrant, authorizationCodeGrant];
 
 export const SUPPORTED_GRANT_TYPES: readonly string[] = grantTypes.map((grant) => grant.grantType);
 

@@ -1,0 +1,45 @@
+import type { AuthorizationParse, AuthorizationRequest } from "../oauth/authorization-request";
+import { backToClient, type NextStep } from "../oauth/authorization-flow";
+import type { AppContext } from "./context";
+import { csrfToken } from "./csrf";
+import { ConsentPage } from "./pages/consent-page";
+import { LoginPage } from "./pages/login-page";
+import { formTargetOf, renderPage } from "./pages/render";
+import { errorPage } from "./render-error";
+
+/**
+ * The browser's side of the authorization endpoint, login and consent: each turns the flow's
+ * next step into a page or a redirect. `redirectStatus` is 302 after a GET and 303 after a form
+ * post (so the browser follows with a GET).
+ */
+export async function respondWithStep(c: AppContext, request: AuthorizationRequest, step: NextStep, redirectStatus: 302 | 303): Promise<Response> {
+  if (step.kind === "redirect") return c.redirect(step.location, redirectStatus);
+  const targets = [formTargetOf(request.redirectUri)];
+  if (step.kind === "login") return renderLogin(c, request, {});
+  const page = (
+    <ConsentPage clientName={request.client.client_name} userName={step.session.userName} scopes={request.scopes} params={request.params} csrf={csrfToken(c)} />
+  );
+  return renderPage(c, page, 200, targets);
+}
+
+export function renderLogin(c: AppContext, request: AuthorizationRequest, options: { error?: string; username?: string }, status: 200 | 400 = 200): Promise<Response> {
+  const username = options.username ?? request.loginHint ?? undefined;
+  const page = (
+    <LoginPage
+      clientName={request.client.client_name}
+      params={request.params}
+      csrf={csrfToken(c)}
+      {...(options.error ? { error: options.error } : {})}
+      {...(username ? { username } : {})}
+    />
+  );
+  return renderPage(c, page, status, [formTargetOf(request.redirectUri)]);
+}
+
+/** An authorization request that did not parse: an error page, or the error back to the client. */
+export function respondToBadRequest(c: AppContext, parsed: Exclude<AuthorizationParse, { ok: true }>, redirectStatus: 302 | 303): Promise<Response> | Response {
+  if ("page" in parsed) return errorPage(parsed.page);
+  const step = backToClient({ issuer: c.var.issuer }, { redirectUri: parsed.redirect.uri, state: parsed.redirect.state }, { error: parsed.error });
+  if (step.kind !== "redirect") throw new Error("unreachable");
+  return c.redirect(step.location, redirectStatus);
+}
