@@ -1,7 +1,10 @@
+import { runInDurableObject } from "cloudflare:test";
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from "jose";
 import { describe, expect, it } from "vitest";
+import { forgetSigningKey, signingKeyObject } from "../src/keys/signing-key-cache";
+import type { SigningKeyObject } from "../src/keys/signing-key-object";
 import { ADMIN_BASIC, call } from "./helpers/http";
-import { introspect, isActive, passwordParams, refreshRequest, registerClient, revokeRequest, token, tokenRequest } from "./helpers/oauth";
+import { bindings, introspect, isActive, passwordParams, refreshRequest, registerClient, revokeRequest, token, tokenRequest } from "./helpers/oauth";
 
 const JWT = { ACCESS_TOKEN_FORMAT: "jwt", RENEW_TOKEN_PER_REQUEST: "false" };
 
@@ -16,15 +19,25 @@ async function verify(jwt: string) {
   return jwtVerify(jwt, createLocalJWKSet(await jwks()), { issuer: "https://auth.example", typ: "at+jwt" });
 }
 
+/** Rotates the signing key; there is always a current key to retire (the first request creates it). */
 async function rotate(): Promise<{ kid: string; previous: { kid: string; published_until: number } | null }> {
+  expect((await call("/oauth2/jwks")).status).toBe(200);
   const response = await call("/api/signing-keys/rotate", { method: "POST", headers: { Authorization: ADMIN_BASIC } });
   expect(response.status).toBe(200);
   return response.json();
 }
 
-// First in the file, while this file's storage holds no signing key yet.
+/** As on a new deployment: the key object holds no signing key and no isolate has one cached. */
+async function withoutSigningKeys(): Promise<void> {
+  await runInDurableObject(signingKeyObject(bindings), (_instance: SigningKeyObject, state) => {
+    state.storage.sql.exec("DELETE FROM signing_keys");
+  });
+  forgetSigningKey();
+}
+
 describe("JWKS before any JWT", () => {
   it("is never empty: the first request creates the signing key", async () => {
+    await withoutSigningKeys();
     const { keys } = await jwks();
     expect(keys).toHaveLength(1);
   });

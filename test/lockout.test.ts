@@ -1,5 +1,5 @@
 import { runInDurableObject } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import type { LockoutObject } from "../src/registry/lockout-object";
 import { useTestClock } from "./helpers/clock";
 import { bindings, createUser, registerClient, tokenRequest, uniqueName, userParams, type TestClient } from "./helpers/oauth";
@@ -24,6 +24,14 @@ async function failures(userName: string): Promise<number> {
   return runInDurableObject(bindings.LOCKOUTS.getByName(userName.toLowerCase()), (_i: LockoutObject, state) =>
     state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM failures").one().n,
   );
+}
+
+/** Clears a user's failures and lock, so a test leaves no locked account behind. */
+async function unlock(userName: string): Promise<void> {
+  await runInDurableObject(bindings.LOCKOUTS.getByName(userName.toLowerCase()), (_i: LockoutObject, state) => {
+    state.storage.sql.exec("DELETE FROM failures");
+    state.storage.sql.exec("DELETE FROM lock");
+  });
 }
 
 describe("account lockout (WSO2's account-lock handler)", () => {
@@ -99,8 +107,8 @@ describe("account lockout (WSO2's account-lock handler)", () => {
     expect(await failures(userName)).toBe(4);
   });
 
-  // Last in the file: it leaves the administrator's password-grant logins locked.
   it("applies to the administrator as a password-grant user, without touching the admin APIs", async () => {
+    onTestFinished(() => unlock("admin")); // the administrator's password-grant logins work again afterwards
     const client = await registerClient();
     for (let i = 0; i < 5; i++) await attempt(client, "admin", "wrong");
     expect(await attempt(client, "admin", "admin")).toEqual({ status: 400, body: WRONG });
