@@ -34,6 +34,8 @@ function admin(path: string, method: string, body?: unknown) {
 function issueAsIfAuthenticatedAt(key: GrantKey, clientEpoch: number) {
   return bindings.GRANTS.getByName(grantObjectName(key)).issueTokens({
     key,
+    subject: key.username,
+    sessionId: null,
     fence: { clientEpoch, userEpoch: 0 },
     grantType: "password",
     renewAccessToken: true,

@@ -70,9 +70,10 @@ describe("SCIM 2.0 Users (RFC 7643/7644 subset)", () => {
   it("lets a user created a moment ago use the password grant at once", async () => {
     const client = await registerClient();
     const userName = uniqueName("bob");
-    await createUser(userName, "bob-password");
+    const id = await createUser(userName, "bob-password");
     const issued = await token(client, userParams(userName, "bob-password", "read"));
-    expect(await introspect(issued.access_token)).toMatchObject({ active: true, username: userName, sub: userName });
+    // `sub` is the user's stable SCIM id; `username` the (reassignable) userName (README: Subjects).
+    expect(await introspect(issued.access_token)).toMatchObject({ active: true, username: userName, sub: id });
   });
 
   it("falls back to the registry when the KV projection has not arrived", async () => {

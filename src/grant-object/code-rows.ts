@@ -7,6 +7,7 @@ export interface CodeRow {
   /** Whether the authorization request named the redirect URI (then the token request must too). */
   redirectUriSent: boolean;
   codeChallenge: string; // S256, base64url
+  subject: string;
   nonce: string | null;
   sessionId: string | null;
   authTime: number; // epoch ms
@@ -27,6 +28,7 @@ interface CodeRecordRow extends Record<string, SqlStorageValue> {
   redirect_uri: string;
   redirect_uri_sent: number;
   code_challenge: string;
+  subject: string;
   nonce: string | null;
   session_id: string | null;
   auth_time: number;
@@ -46,6 +48,7 @@ const toCode = (row: CodeRecordRow): CodeRow => ({
   redirectUri: row.redirect_uri,
   redirectUriSent: row.redirect_uri_sent === 1,
   codeChallenge: row.code_challenge,
+  subject: row.subject,
   nonce: row.nonce,
   sessionId: row.session_id,
   authTime: row.auth_time,
@@ -68,15 +71,16 @@ export class CodeRows {
 
   insert(code: CodeRow): void {
     this.sql.exec(
-      `INSERT INTO codes (id, hash, client_id, redirect_uri, redirect_uri_sent, code_challenge, nonce, session_id, auth_time,
+      `INSERT INTO codes (id, hash, client_id, redirect_uri, redirect_uri_sent, code_challenge, subject, nonce, session_id, auth_time,
          user_epoch, issued_at, expires_at, redeemed_at, access_id, refresh_id, keep_until)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, ?)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, ?)`,
       code.id,
       code.hash,
       code.clientId,
       code.redirectUri,
       code.redirectUriSent ? 1 : 0,
       code.codeChallenge,
+      code.subject,
       code.nonce,
       code.sessionId,
       code.authTime,

@@ -15,6 +15,7 @@ import { highest, indexRefusal } from "./fence";
 import type { CodeRequest, IssueRequest, RedeemRequest, RefreshRequest, RevokeOutcome, RevokeRequest, TokenOutcome } from "./grant-rpc";
 import { issueInTransaction, rotateInTransaction, type IssueStep } from "./issuance";
 import { TokenAnswers } from "./token-answers";
+import { legacySubjectOf } from "./token-records";
 import type { GrantKey } from "./key";
 import { GrantMeta } from "./meta";
 import { TokenMinter } from "./minter";
@@ -64,7 +65,7 @@ export class GrantObject extends DurableObject<Env> {
     const issuedAt = now();
     const minted = await this.answers.mint(request, request.key, issuedAt);
     const step = this.ctx.storage.transactionSync(() =>
-      issueInTransaction(this.storage, this.transaction(request.key, request.issuer, issuedAt), { ...minted, request, fence: request.fence }),
+      issueInTransaction(this.storage, this.transaction(request, issuedAt), { ...minted, request, fence: request.fence }),
     );
     return this.answers.answer(step, request, minted);
   }
@@ -100,14 +101,14 @@ export class GrantObject extends DurableObject<Env> {
       if (indexed !== "indexed") return indexRefusal(indexed);
     }
     const issuedAt = now();
-    const issue = { ...request, key };
+    const issue = { ...request, key, subject: first.subject, sessionId: first.sessionId };
     const minted = await this.answers.mint(issue, key, issuedAt);
     const step = this.ctx.storage.transactionSync((): IssueStep | { replay: true } => {
       const code = this.codes.byHash(request.codeHash);
       if (isReplay(code, request)) return { replay: true };
       const refusedNow = codeRefusal(code, request, issuedAt);
       if (refusedNow || !code) return refusedNow ?? failure("invalid_grant", CODE_INVALID);
-      const issued = issueInTransaction(this.storage, this.transaction(key, request.issuer, issuedAt), { ...minted, request: issue, fence });
+      const issued = issueInTransaction(this.storage, this.transaction(issue, issuedAt), { ...minted, request: issue, fence });
       if (!issued.ok) return issued;
       const tokens = issued.kind === "issued" ? issued : { accessId: issued.access.id, refreshId: issued.refresh?.id ?? null };
       const keepUntil = issuedAt + Math.max(request.accessTokenLifetimeMs, request.refreshTokenLifetimeMs);
@@ -115,7 +116,8 @@ export class GrantObject extends DurableObject<Env> {
       return issued;
     });
     if ("replay" in step) return this.revokeReplayed(key, request.codeHash);
-    return this.answers.answer(step, issue, minted);
+    const login = { subject: first.subject, nonce: first.nonce, authTime: first.authTime, sessionId: first.sessionId };
+    return this.answers.answer(step, issue, minted, login);
   }
 
   /**
@@ -132,8 +134,9 @@ export class GrantObject extends DurableObject<Env> {
     const precheck = this.checkRefresh(key, request, issuedAt);
     if (!precheck.ok) return precheck;
     const { scope } = precheck.value;
+    const subject = this.storage.meta.subject() ?? legacySubjectOf(key);
     const generator = generatorFor(request.accessTokenFormat);
-    const spec = { key, scope, issuer: request.issuer, issuedAt, expiresAt: issuedAt + request.accessTokenLifetimeMs };
+    const spec = { key, subject, scope, issuer: request.issuer, issuedAt, expiresAt: issuedAt + request.accessTokenLifetimeMs };
     const access = await this.minter.access(generator, spec);
     const replacement = request.renewRefreshToken ? await this.minter.opaque("refresh") : null;
 
@@ -141,7 +144,7 @@ export class GrantObject extends DurableObject<Env> {
       // Checked again: another request may have used the token while this one was minting.
       const check = this.checkRefresh(key, request, issuedAt);
       if (!check.ok) return check;
-      const tx = this.transaction(key, request.issuer, issuedAt);
+      const tx = this.transaction({ key, subject, issuer: request.issuer }, issuedAt);
       return success(rotateInTransaction(tx, this.storage, { ...request, key, scope, refresh: check.value.refresh, access, replacement, format: generator.format }));
     });
     if (!outcome.ok) return outcome;
@@ -164,7 +167,7 @@ export class GrantObject extends DurableObject<Env> {
       const pair = this.storage.rows.pairOf(request.tokenHash, request.hint);
       if (pair.access.length + pair.refresh.length === 0) return success({ result: "unknown" as const, writes: [] as number[] });
       if (key.clientId !== request.clientId) return failure("unauthorized_client", "the token was not issued to this client");
-      const tx = this.transaction(key, "", now());
+      const tx = this.retirements(key, now());
       pair.access.forEach((row) => tx.retireAccess(row));
       pair.refresh.forEach((row) => tx.retireRefresh(row));
       return success({ result: "revoked" as const, writes: tx.writes });
@@ -200,7 +203,7 @@ export class GrantObject extends DurableObject<Env> {
       return;
     }
     const writes = this.ctx.storage.transactionSync(() => {
-      const tx = this.transaction(key, "", now());
+      const tx = this.retirements(key, now());
       tx.raiseFence(fence);
       return tx.writes;
     });
@@ -211,7 +214,7 @@ export class GrantObject extends DurableObject<Env> {
   private async revokeReplayed(key: GrantKey, codeHash: string): Promise<TokenOutcome> {
     const writes = this.ctx.storage.transactionSync(() => {
       const code = this.codes.byHash(codeHash);
-      const tx = this.transaction(key, "", now());
+      const tx = this.retirements(key, now());
       const access = code?.accessId ? this.storage.rows.accessById(code.accessId) : null;
       const refresh = code?.refreshId ? this.storage.rows.refreshById(code.refreshId) : null;
       if (access) tx.retireAccess(access);
@@ -226,9 +229,14 @@ export class GrantObject extends DurableObject<Env> {
     return checkRefresh(key, this.storage.rows.refreshByHash(request.refreshTokenHash), request, this.storage.meta.fence(), at);
   }
 
-  /** Retirements write only revocation records, so they need no issuer. */
-  private transaction(key: GrantKey, issuer: string, at: number): GrantTransaction {
-    return new GrantTransaction(this.storage, { grantId: this.ctx.id.toString(), key, issuer }, at);
+  /** The unit of work of a request that issues: its token records name `sub` and `iss`. */
+  private transaction(issue: { key: GrantKey; subject: string; issuer: string }, at: number): GrantTransaction {
+    return new GrantTransaction(this.storage, { grantId: this.ctx.id.toString(), key: issue.key, subject: issue.subject, issuer: issue.issuer }, at);
+  }
+
+  /** A unit of work that only retires tokens: revocation records carry no claims. */
+  private retirements(key: GrantKey, at: number): GrantTransaction {
+    return this.transaction({ key, subject: "", issuer: "" }, at);
   }
 
   /**

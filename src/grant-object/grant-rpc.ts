@@ -20,6 +20,10 @@ export interface IssueSettings {
 /** A validated password / client_credentials request, as the Worker hands it to the key's object. */
 export interface IssueRequest extends Omit<IssuePolicy, "scope" | "format">, IssueSettings {
   key: GrantKey;
+  /** The tokens' `sub` (see token-records.ts). */
+  subject: string;
+  /** The browser session the tokens are issued through (a code's), or null. */
+  sessionId: string | null;
   grantType: string;
   /** The client's and user's epochs the request was authenticated under. */
   fence: Fence;
@@ -28,6 +32,7 @@ export interface IssueRequest extends Omit<IssuePolicy, "scope" | "format">, Iss
 /** An authorization code to create for this key (SPEC §10), after the user approved the request. */
 export interface CodeRequest {
   key: GrantKey;
+  subject: string;
   redirectUri: string;
   redirectUriSent: boolean;
   codeChallenge: string;
@@ -39,7 +44,7 @@ export interface CodeRequest {
 }
 
 /** An authorization_code token request: the code's hash and what the client presents with it. */
-export interface RedeemRequest extends Omit<IssueRequest, "key" | "fence"> {
+export interface RedeemRequest extends Omit<IssueRequest, "key" | "fence" | "subject" | "sessionId"> {
   codeHash: string;
   clientId: string;
   clientEpoch: number;
@@ -68,6 +73,8 @@ export interface IssuedTokens {
   refreshToken: string | null;
   expiresIn: number; // whole seconds
   scope: string;
+  /** For a redeemed code: what the login vouched for, for the OIDC id_token. */
+  login?: { subject: string; nonce: string | null; authTime: number; sessionId: string | null };
 }
 
 export type TokenOutcome = Outcome<IssuedTokens>;

@@ -32,6 +32,7 @@ export function issueInTransaction(storage: GrantStorage, tx: GrantTransaction, 
   const refused = refusal(storage.meta.fence(), fence);
   if (refused) return refused;
   storage.meta.bindKey(request.key);
+  storage.meta.setSubject(request.subject);
   // Credentials newer than the fence: whatever was issued under older ones dies now, even if the
   // registry's fan-out has not reached this object yet.
   tx.raiseFence(fence);
@@ -39,10 +40,10 @@ export function issueInTransaction(storage: GrantStorage, tx: GrantTransaction, 
   if (decision.kind === "reuse") return { ok: true, ...decision };
   if (decision.supersede.access) tx.retireAccess(decision.supersede.access);
   if (decision.supersede.refresh) tx.retireRefresh(decision.supersede.refresh);
-  const { grantType } = request;
+  const { grantType, sessionId } = request;
   const refreshId =
     decision.keepRefresh?.id ??
-    (issuance.refresh ? tx.addRefresh({ token: issuance.refresh, grantType, epochs: fence, lifetimeMs: request.refreshTokenLifetimeMs }) : null);
+    (issuance.refresh ? tx.addRefresh({ token: issuance.refresh, grantType, epochs: fence, lifetimeMs: request.refreshTokenLifetimeMs, sessionId }) : null);
   const aud = format === "jwt" ? request.key.clientId : undefined;
   tx.addAccess({
     token: issuance.access,
@@ -52,6 +53,7 @@ export function issueInTransaction(storage: GrantStorage, tx: GrantTransaction, 
     grantType,
     epochs: fence,
     lifetimeMs: request.accessTokenLifetimeMs,
+    sessionId,
     ...(aud ? { aud } : {}),
   });
   return { ok: true, kind: "issued", accessId: issuance.access.id, refreshId, keptRefresh: decision.keepRefresh, writes: tx.writes };
@@ -80,10 +82,10 @@ export function rotateInTransaction(tx: GrantTransaction, storage: GrantStorage,
   let refreshId = refresh.id;
   if (replacement) {
     tx.retireRefresh(refresh);
-    refreshId = tx.addRefresh({ token: replacement, grantType: "refresh_token", epochs, lifetimeMs: rotation.refreshTokenLifetimeMs });
+    refreshId = tx.addRefresh({ token: replacement, grantType: "refresh_token", epochs, lifetimeMs: rotation.refreshTokenLifetimeMs, sessionId: refresh.sessionId ?? null });
   }
   const aud = format === "jwt" ? key.clientId : undefined;
-  const grant = { scope: rotation.scope, format, refreshId, grantType: "refresh_token", epochs };
+  const grant = { scope: rotation.scope, format, refreshId, grantType: "refresh_token", epochs, sessionId: refresh.sessionId ?? null };
   tx.addAccess({ token: rotation.access, ...grant, lifetimeMs: rotation.accessTokenLifetimeMs, ...(aud ? { aud } : {}) });
   return { kept: replacement ? null : refresh, writes: tx.writes };
 }

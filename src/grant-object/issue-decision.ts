@@ -12,6 +12,8 @@ export interface TokenRowBase {
   /** The client's and the user's epochs when issued (see RevocationFanout); older ones are dead. */
   clientEpoch: number;
   userEpoch: number;
+  /** The browser session the token was issued through (authorization code flow), if any. */
+  sessionId?: string | null;
 }
 
 export interface AccessRow extends TokenRowBase {

@@ -31,6 +31,15 @@ export class GrantMeta {
     else if (grantObjectName(stored) !== grantObjectName(key)) throw new Error("grant object received a request for another key");
   }
 
+  /** The `sub` of the tokens issued last, kept for refreshes (see token-records.ts). */
+  subject(): string | null {
+    return this.get("subject");
+  }
+
+  setSubject(subject: string): void {
+    if (this.get("subject") !== subject) this.set("subject", subject);
+  }
+
   isIndexed(): boolean {
     return this.get("indexed") !== null;
   }

@@ -2,7 +2,6 @@ import type { AccessTokenGenerator, AccessTokenInput, GeneratorKeys } from "../t
 import { sha256 } from "../tokens/hash";
 import { deriveOpaqueToken, newTokenId, type OpaqueKind } from "../tokens/opaque";
 import type { GrantKey } from "./key";
-import { subjectOf } from "./token-records";
 
 /** A candidate token: made before the transaction, stored (by hash) only if the transaction commits. */
 export interface MintedToken {
@@ -14,6 +13,7 @@ export interface MintedToken {
 /** The access token a request asks for: its key and scope, its lifetime window, who issues it. */
 export interface AccessSpec {
   key: GrantKey;
+  subject: string;
   scope: string;
   issuer: string;
   issuedAt: number; // epoch ms
@@ -51,7 +51,7 @@ export class TokenMinter {
     return {
       ref: { grantId: this.grantId, tokenId: id },
       clientId: spec.key.clientId,
-      subject: subjectOf(spec.key),
+      subject: spec.subject,
       scope: spec.scope,
       issuer: spec.issuer,
       issuedAt: spec.issuedAt,

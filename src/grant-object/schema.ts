@@ -19,7 +19,8 @@ const STATEMENTS = [
      issued_at INTEGER NOT NULL,
      expires_at INTEGER NOT NULL,
      client_epoch INTEGER NOT NULL,
-     user_epoch INTEGER NOT NULL
+     user_epoch INTEGER NOT NULL,
+     session_id TEXT
    )`,
   `CREATE TABLE IF NOT EXISTS refresh_tokens (
      id TEXT PRIMARY KEY,
@@ -27,7 +28,8 @@ const STATEMENTS = [
      issued_at INTEGER NOT NULL,
      expires_at INTEGER NOT NULL,
      client_epoch INTEGER NOT NULL,
-     user_epoch INTEGER NOT NULL
+     user_epoch INTEGER NOT NULL,
+     session_id TEXT
    )`,
   // Version 2: authorization codes (SPEC §10). A redeemed code keeps its row, naming the tokens it
   // gave, until they could have expired, so a replay can revoke them (RFC 6749 §4.1.2).
@@ -38,6 +40,7 @@ const STATEMENTS = [
      redirect_uri TEXT NOT NULL,
      redirect_uri_sent INTEGER NOT NULL,
      code_challenge TEXT NOT NULL,
+     subject TEXT NOT NULL,
      nonce TEXT,
      session_id TEXT,
      auth_time INTEGER NOT NULL,
@@ -52,8 +55,15 @@ const STATEMENTS = [
   OUTBOX_SCHEMA,
 ];
 
+/** Version 1 → 2: tokens remember the browser session they were issued through (OIDC logout). */
+const TO_VERSION_2 = [`ALTER TABLE access_tokens ADD COLUMN session_id TEXT`, `ALTER TABLE refresh_tokens ADD COLUMN session_id TEXT`];
+
 /** Creates or upgrades the schema; runs in the constructor under blockConcurrencyWhile. */
 export function migrateGrantSchema(sql: SqlStorage): void {
+  const stored = sql.exec<{ n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'meta'").one().n
+    ? Number(sql.exec<{ value: string }>("SELECT value FROM meta WHERE name = 'schema_version'").toArray()[0]?.value ?? 0)
+    : 0;
+  if (stored === 1) for (const statement of TO_VERSION_2) sql.exec(statement);
   for (const statement of STATEMENTS) sql.exec(statement);
   sql.exec(
     "INSERT INTO meta (name, value) VALUES ('schema_version', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",

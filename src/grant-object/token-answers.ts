@@ -1,7 +1,7 @@
 import { success } from "../protocol/errors";
 import type { Publisher } from "../store/publisher";
 import { generatorFor } from "../tokens/generator";
-import type { IssueRequest, TokenOutcome } from "./grant-rpc";
+import type { IssuedTokens, IssueRequest, TokenOutcome } from "./grant-rpc";
 import type { IssueStep } from "./issuance";
 import type { GrantKey } from "./key";
 import type { AccessSpec, MintedToken, TokenMinter } from "./minter";
@@ -28,14 +28,14 @@ export class TokenAnswers {
 
   async mint(request: Omit<IssueRequest, "fence">, key: GrantKey, issuedAt: number): Promise<Minted> {
     const generator = generatorFor(request.accessTokenFormat);
-    const spec = { key, scope: key.scope, issuer: request.issuer, issuedAt, expiresAt: issuedAt + request.accessTokenLifetimeMs };
+    const spec = { key, subject: request.subject, scope: key.scope, issuer: request.issuer, issuedAt, expiresAt: issuedAt + request.accessTokenLifetimeMs };
     const access = await this.minter.access(generator, spec);
     const refresh = request.issueRefreshToken ? await this.minter.opaque("refresh") : null;
     return { access, refresh, format: generator.format, spec };
   }
 
   /** After an issuing transaction: publish its writes in commit order and build the answer. */
-  async answer(step: IssueStep, request: Omit<IssueRequest, "fence">, minted: Minted): Promise<TokenOutcome> {
+  async answer(step: IssueStep, request: Omit<IssueRequest, "fence">, minted: Minted, login?: IssuedTokens["login"]): Promise<TokenOutcome> {
     const { scope } = request.key;
     if (!step.ok) return step;
     if (step.kind === "reuse") {
@@ -46,11 +46,11 @@ export class TokenAnswers {
       const accessToken = (await this.minter.access(generatorFor(request.accessTokenFormat), reused, step.access.id)).token;
       const refreshToken = step.refresh ? await this.minter.derive("refresh", step.refresh.id) : null;
       await answered;
-      return success({ accessToken, refreshToken, expiresIn: step.expiresIn, scope });
+      return success({ accessToken, refreshToken, expiresIn: step.expiresIn, scope, ...(login ? { login } : {}) });
     }
     await this.publisher.inCommitOrder(step.writes);
     const keptRefresh = step.keptRefresh ? await this.minter.derive("refresh", step.keptRefresh.id) : null;
     const expiresIn = Math.floor(request.accessTokenLifetimeMs / 1000);
-    return success({ accessToken: minted.access.token, refreshToken: keptRefresh ?? minted.refresh?.token ?? null, expiresIn, scope });
+    return success({ accessToken: minted.access.token, refreshToken: keptRefresh ?? minted.refresh?.token ?? null, expiresIn, scope, ...(login ? { login } : {}) });
   }
 }

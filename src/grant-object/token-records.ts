@@ -8,6 +8,8 @@ import type { GrantKey } from "./key";
 export interface RecordContext {
   grantId: string; // the object's id, hex
   key: GrantKey;
+  /** The token's `sub`: the user's SCIM id (the administrator's username), or the client_id. */
+  subject: string;
   issuer: string;
 }
 
@@ -21,8 +23,11 @@ export interface RecordedToken {
   aud?: string;
 }
 
-/** The token's `sub`: the user, or the client itself when there is none (client_credentials). */
-export function subjectOf(key: GrantKey): string {
+/**
+ * The `sub` of an object that never recorded one (issued before subjects were stored): the
+ * username, or the client itself when there is none (client_credentials).
+ */
+export function legacySubjectOf(key: GrantKey): string {
   return key.username || key.clientId;
 }
 
@@ -34,7 +39,7 @@ export function tokenRecordOf(context: RecordContext, token: RecordedToken): Tok
     kind: token.kind,
     client_id: key.clientId,
     ...(key.username ? { username: key.username } : {}),
-    sub: subjectOf(key),
+    sub: context.subject,
     scope: token.scope,
     iss: context.issuer,
     jti: jtiOf({ grantId: context.grantId, tokenId: token.row.id }),

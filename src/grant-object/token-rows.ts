@@ -11,6 +11,7 @@ interface AccessRecordRow extends Record<string, SqlStorageValue> {
   expires_at: number;
   client_epoch: number;
   user_epoch: number;
+  session_id: string | null;
 }
 
 interface RefreshRecordRow extends Record<string, SqlStorageValue> {
@@ -20,6 +21,7 @@ interface RefreshRecordRow extends Record<string, SqlStorageValue> {
   expires_at: number;
   client_epoch: number;
   user_epoch: number;
+  session_id: string | null;
 }
 
 const toAccess = (row: AccessRecordRow): AccessRow => ({
@@ -33,6 +35,7 @@ const toAccess = (row: AccessRecordRow): AccessRow => ({
   expiresAt: row.expires_at,
   clientEpoch: row.client_epoch,
   userEpoch: row.user_epoch,
+  sessionId: row.session_id,
 });
 
 const toRefresh = (row: RefreshRecordRow): RefreshRow => ({
@@ -42,6 +45,7 @@ const toRefresh = (row: RefreshRecordRow): RefreshRow => ({
   expiresAt: row.expires_at,
   clientEpoch: row.client_epoch,
   userEpoch: row.user_epoch,
+  sessionId: row.session_id,
 });
 
 /** The rows of an access/refresh pair. */
@@ -99,7 +103,7 @@ export class TokenRows {
 
   insertAccess(row: AccessRow): void {
     this.sql.exec(
-      "INSERT INTO access_tokens (id, hash, scope, format, refresh_id, grant_type, issued_at, expires_at, client_epoch, user_epoch) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO access_tokens (id, hash, scope, format, refresh_id, grant_type, issued_at, expires_at, client_epoch, user_epoch, session_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       row.id,
       row.hash,
       row.scope,
@@ -110,18 +114,20 @@ export class TokenRows {
       row.expiresAt,
       row.clientEpoch,
       row.userEpoch,
+      row.sessionId ?? null,
     );
   }
 
   insertRefresh(row: RefreshRow): void {
     this.sql.exec(
-      "INSERT INTO refresh_tokens (id, hash, issued_at, expires_at, client_epoch, user_epoch) VALUES (?, ?, ?, ?, ?, ?)",
+      "INSERT INTO refresh_tokens (id, hash, issued_at, expires_at, client_epoch, user_epoch, session_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
       row.id,
       row.hash,
       row.issuedAt,
       row.expiresAt,
       row.clientEpoch,
       row.userEpoch,
+      row.sessionId ?? null,
     );
   }
 
@@ -153,6 +159,14 @@ export class TokenRows {
   private pairOfRefresh(hash: string): TokenPair | null {
     const refresh = this.refreshByHash(hash);
     return refresh ? { access: this.accessOfRefresh(refresh.id), refresh: [refresh] } : null;
+  }
+
+  /** The tokens issued through a browser session (OIDC logout revokes them). */
+  ofSession(sessionId: string): TokenPair {
+    return {
+      access: this.sql.exec<AccessRecordRow>("SELECT * FROM access_tokens WHERE session_id = ?", sessionId).toArray().map(toAccess),
+      refresh: this.sql.exec<RefreshRecordRow>("SELECT * FROM refresh_tokens WHERE session_id = ?", sessionId).toArray().map(toRefresh),
+    };
   }
 
   /** Whether a token with this hash is live (strong introspection). */

@@ -24,6 +24,7 @@ export interface NewAccess {
   grantType: string;
   epochs: Fence;
   lifetimeMs: number;
+  sessionId: string | null;
   /** JWT access tokens name their audience in the record. */
   aud?: string;
 }
@@ -33,6 +34,7 @@ export interface NewRefresh {
   grantType: string;
   epochs: Fence;
   lifetimeMs: number;
+  sessionId: string | null;
 }
 
 /**
@@ -66,8 +68,8 @@ export class GrantTransaction {
 
   /** Stores a new refresh token of the grant's whole scope; returns its id. */
   addRefresh(refresh: NewRefresh): string {
-    const { token, epochs, lifetimeMs } = refresh;
-    const row: RefreshRow = { id: token.id, hash: token.hash, issuedAt: this.now, expiresAt: this.now + lifetimeMs, ...epochs };
+    const { token, epochs, lifetimeMs, sessionId } = refresh;
+    const row: RefreshRow = { id: token.id, hash: token.hash, issuedAt: this.now, expiresAt: this.now + lifetimeMs, ...epochs, sessionId };
     this.storage.rows.insertRefresh(row);
     this.record({ kind: "refresh", scope: this.context.key.scope, grantType: refresh.grantType, row });
     return row.id;

@@ -72,6 +72,7 @@ async function issueCode(context: FlowContext, request: AuthorizationRequest, se
   const key: GrantKey = { clientId: request.client.client_id, username: session.userName, scope: scopeOf(request) };
   return context.env.GRANTS.getByName(grantObjectName(key)).createCode({
     key,
+    subject: session.userId,
     redirectUri: request.redirectUri,
     redirectUriSent: request.redirectUriSent,
     codeChallenge: request.codeChallenge,

@@ -19,6 +19,8 @@ export interface Owner {
   username: string;
   /** The user's epoch when authenticated; 0 when there is no user. */
   epoch: number;
+  /** The tokens' `sub`: the user's id, or the client_id for client_credentials. */
+  subject: string;
   issueRefreshToken: boolean;
 }
 
@@ -49,6 +51,8 @@ export async function issueForKey(context: CallContext, request: { grantType: st
     env.GRANTS.getByName(grantObjectName(key)).issueTokens({
       ...settings,
       key,
+      subject: request.owner.subject,
+      sessionId: null,
       fence: { clientEpoch: client.epoch, userEpoch: request.owner.epoch },
       grantType: request.grantType,
       renewAccessToken: config.renewTokenPerRequest || generatorFor(settings.accessTokenFormat).alwaysRenews,

@@ -8,16 +8,16 @@ import { constantTimeEqual } from "../tokens/hash";
 
 /** A resource owner authenticated by the password grant. */
 export interface User {
-  /** The SCIM id (stable, never reassigned); ADMIN_USER_ID for the administrator. */
+  /**
+   * The user's stable id, the `sub` of its tokens: the SCIM id (never reassigned), or for the
+   * administrator, who is no SCIM user, ADMIN_USERNAME.
+   */
   id: string;
   /** The canonical userName, which goes into the grant key. */
   username: string;
   /** The user's epoch when authenticated (see RevocationFanout); 0 for the administrator. */
   epoch: number;
 }
-
-/** The administrator is no SCIM user; this stands for its id. */
-export const ADMIN_USER_ID = "admin";
 
 interface Candidate {
   id: string;
@@ -49,7 +49,7 @@ export async function authenticateUser(env: Env, config: Config, username: strin
 
 async function findCandidate(env: Env, config: Config, username: string): Promise<Candidate | null> {
   if (userNameKey(username) === userNameKey(config.admin.username)) {
-    return { id: ADMIN_USER_ID, username: config.admin.username, epoch: 0, verify: (password) => constantTimeEqual(password, config.admin.password) };
+    return { id: config.admin.username, username: config.admin.username, epoch: 0, verify: (password) => constantTimeEqual(password, config.admin.password) };
   }
   const user = await findUserCredentials(env, username);
   if (!user || !user.active) return null;
@@ -63,7 +63,7 @@ async function findCandidate(env: Env, config: Config, username: string): Promis
  * user a code that cannot be redeemed.)
  */
 export async function isStillValid(env: Env, config: Config, user: Pick<User, "id" | "username" | "epoch">): Promise<boolean> {
-  if (user.id === ADMIN_USER_ID) return userNameKey(user.username) === userNameKey(config.admin.username);
+  if (userNameKey(user.username) === userNameKey(config.admin.username)) return user.id === config.admin.username;
   const current = await findUserCredentials(env, user.username);
   return current !== null && current.active && current.id === user.id && current.epoch <= user.epoch;
 }

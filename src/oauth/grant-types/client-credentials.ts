@@ -9,5 +9,5 @@ export const clientCredentialsGrant: GrantType = {
   grantType: "client_credentials",
   required: [],
   exchange: (params, context) =>
-    issueForOwner(context, "client_credentials", requestedScope(params, context), { username: "", epoch: 0, issueRefreshToken: false }),
+    issueForOwner(context, "client_credentials", requestedScope(params, context), { username: "", subject: context.client.client_id, epoch: 0, issueRefreshToken: false }),
 };

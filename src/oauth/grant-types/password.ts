@@ -18,6 +18,6 @@ export const passwordGrant: GrantType = {
     const user = await authenticateUser(context.env, context.config, username, password);
     // The same answer for an unknown user and a wrong password: nothing to enumerate.
     if (!user) throw invalidGrant(MESSAGES.userAuthFailed);
-    return issueForOwner(context, "password", scope, { username: user.username, epoch: user.epoch, issueRefreshToken: true });
+    return issueForOwner(context, "password", scope, { username: user.username, subject: user.id, epoch: user.epoch, issueRefreshToken: true });
   },
 };
