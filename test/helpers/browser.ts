@@ -139,3 +139,49 @@ export function exchangeCode(client: CodeClient, code: string, verifier: string,
   else (params as Record<string, string>).client_id = client.id;
   return call("/oauth2/token", { method: "POST", headers, body: form(params) }, vars);
 }
+
+/** What a response of the authorization flow shows: the login page, the consent page, a redirect, or something else. */
+export type FlowPage = "login" | "consent" | "redirect" | "other";
+
+export async function pageOf(response: Response): Promise<FlowPage> {
+  if (response.status === 302 || response.status === 303) return "redirect";
+  if (!(response.headers.get("Content-Type") ?? "").startsWith("text/html")) return "other";
+  const html = await response.clone().text();
+  if (html.includes('action="/oauth2/login"') && html.includes('name="password"')) return "login";
+  if (html.includes('action="/oauth2/consent"') && html.includes('name="consent"')) return "consent";
+  return "other";
+}
+
+/** Logs in on a login page that must be the response; returns the next response. */
+export async function logIn(browser: TestBrowser, page: Response, user: { userName: string; password: string }): Promise<Response> {
+  if ((await pageOf(page)) !== "login") throw new Error(`expected the login page, got ${page.status} ${(await page.clone().text()).slice(0, 200)}`);
+  return browser.submit(page, { username: user.userName, password: user.password });
+}
+
+/** The authorization code of a successful redirect back to the client (it must carry no error). */
+export function codeOf(url: URL): string {
+  const code = url.searchParams.get("code");
+  if (!code) throw new Error(`no code in the redirect: ${url.href}`);
+  return code;
+}
+
+/** A fresh PKCE pair, the flow through login and consent, and the code it ends with. */
+export async function authorizeCode(
+  browser: TestBrowser,
+  user: { userName: string; password: string },
+  client: CodeClient,
+  extra: Record<string, string> = {},
+): Promise<{ code: string; verifier: string; redirect: URL }> {
+  const { verifier, challenge } = await pkce();
+  const redirect = await signInAndApprove(browser, user, authorizeParams(client, challenge, extra));
+  return { code: codeOf(redirect), verifier, redirect };
+}
+
+/** A refresh grant request of a code client (public: client_id in the body; confidential: Basic). */
+export function refreshCodeTokens(client: CodeClient, refreshToken: string, extra: Record<string, string> = {}, vars: Vars = {}): Promise<Response> {
+  const params: Record<string, string> = { grant_type: "refresh_token", refresh_token: refreshToken, ...extra };
+  const headers: Record<string, string> = { ...FORM_TYPE };
+  if (client.secret) headers.Authorization = `Basic ${btoa(`${encodeURIComponent(client.id)}:${encodeURIComponent(client.secret)}`)}`;
+  else params.client_id = client.id;
+  return call("/oauth2/token", { method: "POST", headers, body: form(params) }, vars);
+}
