@@ -14,7 +14,7 @@ export class RecordingKv {
   /** Puts attempted so far, held and failed ones included. */
   private started = 0;
   private readonly startWaiters: { count: number; resolve: () => void }[] = [];
-  private held: { count: number; gate: Promise<void> } | null = null;
+  private held: { count: number; gate: Promise<void>; release(): void } | null = null;
   /** One proxy per binding object (the Worker's env and each Durable Object's env have their own). */
   private readonly proxies = new WeakMap<KVNamespace, KVNamespace>();
 
@@ -23,10 +23,17 @@ export class RecordingKv {
    * Puts after them go through at once.
    */
   holdPuts(count: number): { release(): void } {
+    this.release();
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    this.held = { count, gate };
+    this.held = { count, gate, release };
     return { release };
+  }
+
+  /** Lets every held put through (also when the recorder is removed, so no request stays stuck). */
+  release(): void {
+    this.held?.release();
+    this.held = null;
   }
 
   /** Resolves once `count` puts have been attempted in all (held ones included). */
@@ -94,6 +101,7 @@ export function recordKv(name: KvName): { kv: RecordingKv; restore(): void } {
     if (restored) return;
     restored = true;
     recorders.delete(name);
+    kv.release();
     if (recorders.size === 0) {
       unwrap?.();
       unwrap = null;
