@@ -40,10 +40,19 @@ describe("discovery (RFC 8414)", () => {
     await expect(discover(ORIGIN, "oauth2", vars)).rejects.toThrow();
   });
 
-  it("serves the same document at both well-known paths", async () => {
-    const a = await (await call("/.well-known/oauth-authorization-server")).json();
-    const b = await (await call("/.well-known/openid-configuration")).json();
-    expect(a).toEqual(b);
+  it("serves the RFC 8414 document at its own path, and the OpenID Provider Metadata as a superset of it", async () => {
+    const oauth = await (await call("/.well-known/oauth-authorization-server")).json<Record<string, unknown>>();
+    const oidc = await (await call("/.well-known/openid-configuration")).json<Record<string, unknown>>();
+    expect(oidc).toMatchObject(oauth);
+    expect(oauth).not.toHaveProperty("userinfo_endpoint");
+    expect(oidc).toMatchObject({
+      userinfo_endpoint: `${ORIGIN}/oauth2/userinfo`,
+      end_session_endpoint: `${ORIGIN}/oidc/logout`,
+      id_token_signing_alg_values_supported: ["ES256"],
+      subject_types_supported: ["public"],
+      scopes_supported: ["openid", "profile", "email"],
+    });
+    expect(oidc.claims_supported).toEqual(expect.arrayContaining(["sub", "auth_time", "nonce", "sid", "name", "email"]));
   });
 
   it("answers 405 to other methods", async () => {

@@ -3,8 +3,8 @@ import type { Env } from "../env";
 import { currentSigningKey } from "../keys/signing-key-cache";
 import { failure, MESSAGES, success } from "../protocol/errors";
 import type { Fence } from "../protocol/fence";
-import { REGISTRY_OBJECT_NAME } from "../protocol/registry-rpc";
 import { now } from "../runtime/clock";
+import { kvOf } from "../runtime/kv";
 import { Outbox } from "../store/outbox";
 import { backoff, Publisher } from "../store/publisher";
 import { generatorFor, type GeneratorKeys } from "../tokens/generator";
@@ -12,6 +12,7 @@ import { importTokenKey } from "../tokens/opaque";
 import { CodeRows } from "./code-rows";
 import { CODE_INVALID, codeRefusal, isReplay } from "./code-rules";
 import { highest, indexRefusal } from "./fence";
+import { joinGrantIndex } from "./grant-index";
 import type { CodeRequest, IssueRequest, RedeemRequest, RefreshRequest, RevokeOutcome, RevokeRequest, TokenOutcome } from "./grant-rpc";
 import { issueInTransaction, rotateInTransaction, type IssueStep } from "./issuance";
 import { TokenAnswers } from "./token-answers";
@@ -23,7 +24,6 @@ import { checkRefresh } from "./refresh-rules";
 import { migrateGrantSchema } from "./schema";
 import { TokenRows } from "./token-rows";
 import { GrantTransaction, type GrantStorage } from "./transaction";
-import { kvOf } from "../runtime/kv";
 
 /**
  * The grant Durable Object: one per (client, user, scopes) key, holding that key's live tokens.
@@ -59,7 +59,7 @@ export class GrantObject extends DurableObject<Env> {
   /** SPEC §5.2: issue (or, with renewal off, hand back) the key's tokens. */
   async issueTokens(request: IssueRequest): Promise<TokenOutcome> {
     if (!this.storage.meta.isIndexed()) {
-      const indexed = await this.joinGrantIndex(request.key, request.fence);
+      const indexed = await joinGrantIndex(this.env, this.storage.meta, { objectId: this.ctx.id.toString(), key: request.key, fence: request.fence });
       if (indexed !== "indexed") return indexRefusal(indexed);
     }
     const issuedAt = now();
@@ -92,12 +92,12 @@ export class GrantObject extends DurableObject<Env> {
     const key = this.storage.meta.key();
     const first = this.codes.byHash(request.codeHash);
     if (!key || !first) return failure("invalid_grant", CODE_INVALID);
-    if (isReplay(first, request)) return this.revokeReplayed(key, request.codeHash);
+    if (isReplay(first, request)) return this.revokeReplayed(request.codeHash);
     const refused = codeRefusal(first, request, now());
     if (refused) return refused;
     const fence = { clientEpoch: request.clientEpoch, userEpoch: first.userEpoch };
     if (!this.storage.meta.isIndexed()) {
-      const indexed = await this.joinGrantIndex(key, fence);
+      const indexed = await joinGrantIndex(this.env, this.storage.meta, { objectId: this.ctx.id.toString(), key, fence });
       if (indexed !== "indexed") return indexRefusal(indexed);
     }
     const issuedAt = now();
@@ -115,8 +115,8 @@ export class GrantObject extends DurableObject<Env> {
       this.codes.markRedeemed(code.id, issuedAt, { accessId: tokens.accessId, refreshId: tokens.refreshId }, keepUntil);
       return issued;
     });
-    if ("replay" in step) return this.revokeReplayed(key, request.codeHash);
-    const login = { subject: first.subject, nonce: first.nonce, authTime: first.authTime, sessionId: first.sessionId };
+    if ("replay" in step) return this.revokeReplayed(request.codeHash);
+    const login = { subject: first.subject, userName: key.username, nonce: first.nonce, authTime: first.authTime, sessionId: first.sessionId };
     return this.answers.answer(step, issue, minted, login);
   }
 
@@ -167,10 +167,7 @@ export class GrantObject extends DurableObject<Env> {
       const pair = this.storage.rows.pairOf(request.tokenHash, request.hint);
       if (pair.access.length + pair.refresh.length === 0) return success({ result: "unknown" as const, writes: [] as number[] });
       if (key.clientId !== request.clientId) return failure("unauthorized_client", "the token was not issued to this client");
-      const tx = this.retirements(key, now());
-      pair.access.forEach((row) => tx.retireAccess(row));
-      pair.refresh.forEach((row) => tx.retireRefresh(row));
-      return success({ result: "revoked" as const, writes: tx.writes });
+      return success({ result: "revoked" as const, writes: this.retirements(key, now()).retirePair(pair).writes });
     });
     if (!outcome.ok) return outcome;
     await this.publisher.publish(outcome.value.writes);
@@ -185,6 +182,11 @@ export class GrantObject extends DurableObject<Env> {
     await this.raiseFence(fence);
   }
 
+  /** OIDC logout: every token issued through the browser session `sessionId` dies. */
+  async revokeSession(sessionId: string): Promise<void> {
+    await this.retireAndPublish((tx) => tx.retirePair(this.storage.rows.ofSession(sessionId)));
+  }
+
   /** Strong introspection: is the token with this hash a live token of this object? */
   isLive(hash: string): boolean {
     return this.storage.rows.isLive(hash, now());
@@ -196,33 +198,30 @@ export class GrantObject extends DurableObject<Env> {
   }
 
   private async raiseFence(fence: Fence): Promise<void> {
-    const key = this.storage.meta.key();
-    if (!key) {
+    if (!this.storage.meta.key()) {
       // No token yet, so nothing to retire: only the fence rises.
       this.ctx.storage.transactionSync(() => this.storage.meta.setFence(highest(this.storage.meta.fence(), fence)));
       return;
     }
-    const writes = this.ctx.storage.transactionSync(() => {
-      const tx = this.retirements(key, now());
-      tx.raiseFence(fence);
-      return tx.writes;
-    });
-    await this.publisher.publish(writes);
+    await this.retireAndPublish((tx) => tx.raiseFence(fence));
   }
 
   /** A replayed code: the tokens its first redemption gave die now, and the request is refused. */
-  private async revokeReplayed(key: GrantKey, codeHash: string): Promise<TokenOutcome> {
+  private async revokeReplayed(codeHash: string): Promise<TokenOutcome> {
+    await this.retireAndPublish((tx) => tx.retirePair(this.storage.rows.pairOfIds(this.codes.byHash(codeHash))));
+    return failure("invalid_grant", CODE_INVALID);
+  }
+
+  /** One transaction that only retires tokens (no claims to record), then its KV writes. */
+  private async retireAndPublish(retire: (tx: GrantTransaction) => void): Promise<void> {
+    const key = this.storage.meta.key();
+    if (!key) return;
     const writes = this.ctx.storage.transactionSync(() => {
-      const code = this.codes.byHash(codeHash);
       const tx = this.retirements(key, now());
-      const access = code?.accessId ? this.storage.rows.accessById(code.accessId) : null;
-      const refresh = code?.refreshId ? this.storage.rows.refreshById(code.refreshId) : null;
-      if (access) tx.retireAccess(access);
-      if (refresh) tx.retireRefresh(refresh);
+      retire(tx);
       return tx.writes;
     });
     await this.publisher.publish(writes);
-    return failure("invalid_grant", CODE_INVALID);
   }
 
   private checkRefresh(key: GrantKey, request: RefreshRequest, at: number) {
@@ -237,21 +236,5 @@ export class GrantObject extends DurableObject<Env> {
   /** A unit of work that only retires tokens: revocation records carry no claims. */
   private retirements(key: GrantKey, at: number): GrantTransaction {
     return this.transaction({ key, subject: "", issuer: "" }, at);
-  }
-
-  /**
-   * Registers this object in the registry's grant index before its first token, so a later
-   * credential change or deletion reaches it. Anything but "indexed" means the registry already
-   * knows the request's credentials are outdated.
-   */
-  private async joinGrantIndex(key: GrantKey, fence: Fence) {
-    const outcome = await this.env.REGISTRY.getByName(REGISTRY_OBJECT_NAME).indexGrant({
-      objectId: this.ctx.id.toString(),
-      clientId: key.clientId,
-      username: key.username,
-      fence,
-    });
-    if (outcome === "indexed") this.storage.meta.markIndexed();
-    return outcome;
   }
 }

@@ -74,7 +74,9 @@ export interface IssuedTokens {
   expiresIn: number; // whole seconds
   scope: string;
   /** For a redeemed code: what the login vouched for, for the OIDC id_token. */
-  login?: { subject: string; nonce: string | null; authTime: number; sessionId: string | null };
+  login?: { subject: string; userName: string; nonce: string | null; authTime: number; sessionId: string | null };
+  /** OIDC: the ID Token, added by the Worker after a code exchange with `openid`. */
+  idToken?: string;
 }
 
 export type TokenOutcome = Outcome<IssuedTokens>;

@@ -161,6 +161,13 @@ export class TokenRows {
     return refresh ? { access: this.accessOfRefresh(refresh.id), refresh: [refresh] } : null;
   }
 
+  /** The live rows among a code's tokens (the ids its redemption recorded). */
+  pairOfIds(ids: { accessId: string | null; refreshId: string | null } | null): TokenPair {
+    const access = ids?.accessId ? this.accessById(ids.accessId) : null;
+    const refresh = ids?.refreshId ? this.refreshById(ids.refreshId) : null;
+    return { access: access ? [access] : [], refresh: refresh ? [refresh] : [] };
+  }
+
   /** The tokens issued through a browser session (OIDC logout revokes them). */
   ofSession(sessionId: string): TokenPair {
     return {

@@ -6,7 +6,7 @@ import type { AccessRow, RefreshRow } from "./issue-decision";
 import type { GrantMeta } from "./meta";
 import type { MintedToken } from "./minter";
 import { tokenRecordOf, type RecordContext } from "./token-records";
-import type { TokenRows } from "./token-rows";
+import type { TokenPair, TokenRows } from "./token-rows";
 
 /** Where a grant object keeps its state: the token tables, its meta facts, its outbox. */
 export interface GrantStorage {
@@ -57,6 +57,12 @@ export class GrantTransaction {
 
   retireRefresh(row: RefreshRow): void {
     this.retire("refresh_tokens", row);
+  }
+
+  retirePair(pair: TokenPair): this {
+    pair.access.forEach((row) => this.retireAccess(row));
+    pair.refresh.forEach((row) => this.retireRefresh(row));
+    return this;
   }
 
   addAccess(access: NewAccess): void {

@@ -3,8 +3,9 @@ import type { AppContext, AppEnv } from "./context";
 import { stylesheetEndpoint } from "./endpoints/assets";
 import { authorizationEndpoint } from "./endpoints/authorize";
 import { consentEndpoint } from "./endpoints/consent";
-import { discoveryEndpoint } from "./endpoints/discovery";
+import { oauthDiscoveryEndpoint, openIdDiscoveryEndpoint } from "./endpoints/discovery";
 import { loginEndpoint } from "./endpoints/login";
+import { logoutEndpoint } from "./endpoints/logout";
 import { introspectionEndpoint } from "./endpoints/introspect";
 import { jwksEndpoint } from "./endpoints/jwks";
 import { deleteClient, readClient, registerClient, rotateClientSecret, updateClient } from "./endpoints/registration";
@@ -12,6 +13,7 @@ import { revocationEndpoint } from "./endpoints/revoke";
 import { createUser, deleteUser, listUsers, patchUser, readUser } from "./endpoints/scim-users";
 import { rotateSigningKeyEndpoint } from "./endpoints/signing-keys";
 import { tokenEndpoint } from "./endpoints/token";
+import { userInfoEndpoint } from "./endpoints/userinfo";
 import { adminGuard } from "./middleware/admin-guard";
 import { noStore } from "./middleware/no-store";
 import type { ErrorShape } from "./render-error";
@@ -46,13 +48,15 @@ export const ROUTES: readonly Route[] = [
   page("/oauth2/authorize", { GET: authorizationEndpoint, POST: authorizationEndpoint }),
   page("/oauth2/login", { POST: loginEndpoint }),
   page("/oauth2/consent", { POST: consentEndpoint }),
+  page("/oidc/logout", { GET: logoutEndpoint, POST: logoutEndpoint }),
   open("/assets/signin.css", { GET: stylesheetEndpoint }),
   oauth("/oauth2/token", { POST: tokenEndpoint }),
   oauth("/oauth2/introspect", { POST: introspectionEndpoint }),
+  oauth("/oauth2/userinfo", { GET: userInfoEndpoint, POST: userInfoEndpoint }),
   oauth("/oauth2/revoke", { POST: revocationEndpoint }),
   open("/oauth2/jwks", { GET: jwksEndpoint }),
-  open("/.well-known/oauth-authorization-server", { GET: discoveryEndpoint }),
-  open("/.well-known/openid-configuration", { GET: discoveryEndpoint }),
+  open("/.well-known/oauth-authorization-server", { GET: oauthDiscoveryEndpoint }),
+  open("/.well-known/openid-configuration", { GET: openIdDiscoveryEndpoint }),
   admin(REGISTER, { POST: registerClient }),
   admin(`${REGISTER}/:clientId`, { GET: readClient, PUT: updateClient, DELETE: deleteClient }),
   admin(`${REGISTER}/:clientId/secret`, { POST: rotateClientSecret }),

@@ -69,8 +69,13 @@ export function denyConsent(context: FlowContext, request: AuthorizationRequest)
 
 /** The code lives in the grant object of its key (client, user, granted scopes): redeemed where its tokens live. */
 async function issueCode(context: FlowContext, request: AuthorizationRequest, session: SessionView): Promise<string> {
+  const { env } = context;
   const key: GrantKey = { clientId: request.client.client_id, username: session.userName, scope: scopeOf(request) };
-  return context.env.GRANTS.getByName(grantObjectName(key)).createCode({
+  const grantId = env.GRANTS.idFromName(grantObjectName(key));
+  // The session learns which grant object its tokens live in first, so logout can always find them.
+  const recorded = await env.SESSIONS.get(env.SESSIONS.idFromString(session.sessionId)).recordGrant(grantId.toString());
+  if (!recorded) throw new OAuthError("login_required", "The session ended.");
+  return env.GRANTS.get(grantId).createCode({
     key,
     subject: session.userId,
     redirectUri: request.redirectUri,

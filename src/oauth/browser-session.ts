@@ -35,7 +35,7 @@ function sessionObject(env: Env, objectId: string) {
 }
 
 /** Starts a session for a user who just logged in; returns the cookie value and the session. */
-export async function startSession(env: Env, config: Config, user: User, amr: string[]): Promise<{ cookie: string; session: SessionView }> {
+async function startSession(env: Env, config: Config, user: User, amr: string[]): Promise<{ cookie: string; session: SessionView }> {
   const id = env.SESSIONS.newUniqueId();
   const secret = randomBytes(SECRET_BYTES);
   const bytes = new Uint8Array(ID_BYTES + SECRET_BYTES);
@@ -47,6 +47,26 @@ export async function startSession(env: Env, config: Config, user: User, amr: st
   const started = await env.SESSIONS.get(id).start({ ...view, secretHash: await sha256(toBase64Url(secret)), expiresAt: authTime + config.sessionLifetime * 1000 });
   if (!started) throw new Error("a new session object was already in use");
   return { cookie, session: { ...view, sessionId: id.toString() } };
+}
+
+/**
+ * A successful login: the same user logging in again in this browser keeps the session (its
+ * login time moves); another user's login ends the previous session, as signing out would, and
+ * starts a new one. Returns the session and the cookie to set (null when it is unchanged).
+ */
+export async function logIn(env: Env, config: Config, user: User, amr: string[], cookie: string | undefined): Promise<{ cookie: string | null; session: SessionView }> {
+  const parts = cookie ? parseCookie(cookie) : null;
+  const object = parts ? sessionObject(env, parts.objectId) : null;
+  if (parts && object) {
+    const secretHash = await sha256(parts.secret);
+    const current = await object.check(secretHash);
+    if (current && current.userId === user.id) {
+      const renewed = await object.reauthenticate(secretHash, { userEpoch: user.epoch, authTime: now(), amr });
+      if (renewed) return { cookie: null, session: renewed };
+    }
+    if (current) await object.end(secretHash);
+  }
+  return startSession(env, config, user, amr);
 }
 
 /** The live session of a cookie, or null: unknown, ended, expired, or its user changed since. */

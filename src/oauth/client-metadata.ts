@@ -28,7 +28,8 @@ export function parseClientMetadata(body: unknown): ClientMetadata {
     const refused = grants.find((grant) => CONFIDENTIAL_ONLY.includes(grant));
     if (refused) throw invalidClientMetadata(`a public client (token_endpoint_auth_method "none") cannot use the ${refused} grant`);
   }
-  const redirects = redirectUris(fields.redirect_uris);
+  const redirects = redirectUris(fields.redirect_uris, "redirect_uris");
+  const logoutRedirects = redirectUris(fields.post_logout_redirect_uris, "post_logout_redirect_uris");
   if (grants.includes("authorization_code") && redirects.length === 0) {
     throw redirectError("redirect_uris is required for the authorization_code grant");
   }
@@ -37,6 +38,7 @@ export function parseClientMetadata(body: unknown): ClientMetadata {
     grant_types: grants,
     token_endpoint_auth_method: authMethod,
     ...(redirects.length > 0 ? { redirect_uris: redirects } : {}),
+    ...(logoutRedirects.length > 0 ? { post_logout_redirect_uris: logoutRedirects } : {}),
     ...flag("skip_consent", fields.skip_consent),
     ...scope(fields.scope),
     ...tokenFormat(fields.access_token_format),
@@ -108,10 +110,10 @@ function tokenEndpointAuthMethod(value: unknown): (typeof AUTH_METHODS)[number] 
 
 const redirectError = (description: string): OAuthError => new OAuthError("invalid_redirect_uri", description);
 
-function redirectUris(value: unknown): string[] {
+function redirectUris(value: unknown, field: string): string[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value) || value.length > MAX_REDIRECT_URIS || !value.every((uri) => typeof uri === "string")) {
-    throw redirectError(`redirect_uris must be an array of at most ${MAX_REDIRECT_URIS} strings`);
+    throw redirectError(`${field} must be an array of at most ${MAX_REDIRECT_URIS} strings`);
   }
   for (const uri of value as string[]) {
     const problem = redirectUriProblem(uri);

@@ -17,6 +17,8 @@ export type OAuthErrorCode =
   | "access_denied"
   | "login_required"
   | "consent_required"
+  | "invalid_token"
+  | "insufficient_scope"
   | "not_found"
   | "conflict"
   | "server_error"
@@ -35,6 +37,8 @@ const STATUS: Record<OAuthErrorCode, number> = {
   access_denied: 400,
   login_required: 400,
   consent_required: 400,
+  invalid_token: 401,
+  insufficient_scope: 403,
   not_found: 404,
   conflict: 409,
   server_error: 500,
@@ -108,6 +112,17 @@ export const invalidClientMetadata = (description: string): OAuthError => new OA
 export const notFound = (description: string): OAuthError => new OAuthError("not_found", description);
 
 export const methodNotAllowed = (description: string): OAuthError => new OAuthError("invalid_request", description, 405);
+
+/** RFC 6750 §3: a bearer token error, with its challenge. */
+export function bearerError(code: "invalid_request" | "invalid_token" | "insufficient_scope", description: string, scope?: string): OAuthError {
+  const challenge = [`Bearer realm="oauth2"`, `error="${code}"`, `error_description="${description.replace(/["\\]/g, "")}"`];
+  if (scope) challenge.push(`scope="${scope}"`);
+  return new OAuthError(code, description, STATUS[code], { "WWW-Authenticate": challenge.join(", ") });
+}
+
+/** RFC 6750 §3.1: a request without any token gets the bare challenge, no error code. */
+export const bearerRequired = (): OAuthError =>
+  new OAuthError("invalid_token", "An access token is required.", 401, { "WWW-Authenticate": 'Bearer realm="oauth2"' });
 
 export const temporarilyUnavailable = (description: string = MESSAGES.busy): OAuthError =>
   new OAuthError("temporarily_unavailable", description, 503, { "Retry-After": "1" });

@@ -10,6 +10,8 @@ export interface ClientRecord {
   token_endpoint_auth_method: "client_secret_basic" | "client_secret_post" | "none";
   /** Where the authorization endpoint may send the browser back (authorization_code). */
   redirect_uris?: string[];
+  /** OIDC RP-Initiated Logout: where /oidc/logout may send the browser afterwards. */
+  post_logout_redirect_uris?: string[];
   /** A first-party app: the consent page is never shown (WSO2's "skip consent"). */
   skip_consent?: boolean;
   /** Space-separated scopes the client may obtain; absent means any scope. */
@@ -40,6 +42,7 @@ const decodeClient = versioned(
       secret_hash: string,
       token_endpoint_auth_method: literal("client_secret_basic", "client_secret_post", "none"),
       redirect_uris: array(string),
+      post_logout_redirect_uris: array(string),
       skip_consent: boolean,
       scope: string,
       access_token_format: string,
@@ -72,6 +75,7 @@ export function clientInformation(client: ClientRecord): Record<string, unknown>
     ...(client.access_token_lifetime ? { access_token_lifetime: client.access_token_lifetime } : {}),
     ...(client.refresh_token_lifetime ? { refresh_token_lifetime: client.refresh_token_lifetime } : {}),
     ...(client.redirect_uris ? { redirect_uris: client.redirect_uris } : {}),
+    ...(client.post_logout_redirect_uris ? { post_logout_redirect_uris: client.post_logout_redirect_uris } : {}),
     ...(client.skip_consent ? { skip_consent: true } : {}),
     token_endpoint_auth_method: client.token_endpoint_auth_method,
   };

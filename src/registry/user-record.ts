@@ -31,8 +31,11 @@ export interface UserChanges {
   emails?: UserRecord["emails"] | null;
 }
 
-/** What the password grant needs of a user: the KV projection `u:<userName, lower-cased>`. */
-export type UserCredentials = Pick<UserRecord, "v" | "id" | "userName" | "active" | "password" | "epoch">;
+/**
+ * What the password grant and the OIDC claims need of a user: the KV projection
+ * `u:<userName, lower-cased>`.
+ */
+export type UserCredentials = Pick<UserRecord, "v" | "id" | "userName" | "active" | "password" | "epoch" | "name" | "emails">;
 
 /** userName is not case-exact (RFC 7643 §4.1.1): "Alice" and "alice" are one user. */
 export const userNameKey = (userName: string): string => userName.toLowerCase();
@@ -49,20 +52,15 @@ export function isStorableUserName(userName: string): boolean {
 }
 
 export function credentialsOf(user: UserRecord): UserCredentials {
-  return { v: 1, id: user.id, userName: user.userName, active: user.active, password: user.password, epoch: user.epoch };
+  const { id, userName, active, password, epoch, name, emails } = user;
+  return { v: 1, id, userName, active, password, epoch, ...(name ? { name } : {}), ...(emails ? { emails } : {}) };
 }
 
 const passwordHash = object({ alg: literal("PBKDF2-SHA256"), iterations: number, salt: string, hash: string });
 const credentialFields = { id: string, userName: string, active: boolean, password: passwordHash, epoch: number };
-const decodeUser = versioned(
-  "user",
-  1,
-  object(
-    { ...credentialFields, created: string, lastModified: string },
-    { name: record(string), emails: array(object({ value: string }, { type: string, primary: boolean })) },
-  ),
-);
-const decodeCredentials = versioned("user credentials", 1, object(credentialFields));
+const profileFields = { name: record(string), emails: array(object({ value: string }, { type: string, primary: boolean })) };
+const decodeUser = versioned("user", 1, object({ ...credentialFields, created: string, lastModified: string }, profileFields));
+const decodeCredentials = versioned("user credentials", 1, object(credentialFields, profileFields));
 
 export function parseUserRecord(text: string): UserRecord {
   return { ...parseStored("user", text, decodeUser), v: 1 };

@@ -1,6 +1,6 @@
 import { continueAuthorization } from "../../oauth/authorization-flow";
 import { AUTHORIZATION_PARAMETERS, parseAuthorizationRequest } from "../../oauth/authorization-request";
-import { endSession, startSession } from "../../oauth/browser-session";
+import { logIn } from "../../oauth/browser-session";
 import type { Parameters } from "../../oauth/parameters";
 import { authenticateUser } from "../../oauth/user-authentication";
 import { hasControlCharacters } from "../../text/characters";
@@ -31,10 +31,8 @@ export async function loginEndpoint(c: AppContext): Promise<Response> {
   const user = plausible ? await authenticateUser(c.env, c.var.config, username, password) : null;
   if (!user) return renderLogin(c, request, { error: WRONG_CREDENTIALS, username }, 400);
 
-  // A login in a browser that had a session replaces it.
-  await endSession(c.env, readCookie(c, SESSION_COOKIE));
-  const { cookie, session } = await startSession(c.env, c.var.config, user, ["pwd"]);
-  setSessionCookie(c, cookie, c.var.config.sessionLifetime);
+  const { cookie, session } = await logIn(c.env, c.var.config, user, ["pwd"], readCookie(c, SESSION_COOKIE));
+  if (cookie) setSessionCookie(c, cookie, c.var.config.sessionLifetime);
   const context = { env: c.env, config: c.var.config, issuer: c.var.issuer };
   return respondWithStep(c, request, await continueAuthorization(context, request, session, { loggedIn: true }), 303);
 }

@@ -23,5 +23,6 @@ export async function tokenEndpoint(c: AppContext): Promise<Response> {
     scope: issued.scope,
     token_type: "Bearer",
     expires_in: issued.expiresIn,
+    ...(issued.idToken ? { id_token: issued.idToken } : {}),
   });
 }

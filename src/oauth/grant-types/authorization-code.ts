@@ -3,6 +3,7 @@ import { invalidGrant, invalidRequest } from "../../protocol/errors";
 import { isVisibleAscii } from "../../text/characters";
 import { sha256 } from "../../tokens/hash";
 import { redeemCode } from "../grant-object-client";
+import { mintIdToken } from "../id-token";
 import type { GrantType } from "./grant-type";
 
 /** RFC 7636 §4.1: code-verifier = 43*128 unreserved characters. */
@@ -22,6 +23,18 @@ export const authorizationCodeGrant: GrantType = {
     if (!CODE_VERIFIER.test(verifier)) throw invalidRequest("code_verifier must be 43 to 128 characters of A-Z a-z 0-9 - . _ ~ (RFC 7636)");
     if (!isVisibleAscii(code)) throw invalidGrant(CODE_INVALID);
     const redirectUri = params.get("redirect_uri") ?? null;
-    return redeemCode(context, { code, redirectUri, verifierHash: await sha256(verifier) });
+    const issued = await redeemCode(context, { code, redirectUri, verifierHash: await sha256(verifier) });
+    const scopes = issued.scope.split(" ");
+    if (!scopes.includes("openid") || !issued.login) return issued;
+    // OIDC Core §3.1.3.3: the ID Token lives as long as the access token it comes with.
+    const idToken = await mintIdToken(context.env, context.config, {
+      issuer: context.issuer,
+      clientId: context.client.client_id,
+      scopes,
+      accessToken: issued.accessToken,
+      lifetimeSeconds: issued.expiresIn,
+      login: issued.login,
+    });
+    return { ...issued, idToken };
   },
 };
