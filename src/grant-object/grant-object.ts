@@ -108,7 +108,7 @@ export class GrantObject extends DurableObject<Env> {
       if (isReplay(code, request)) return { replay: true };
       const refusedNow = codeRefusal(code, request, issuedAt);
       if (refusedNow || !code) return refusedNow ?? failure("invalid_grant", CODE_INVALID);
-      const issued = issueInTransaction(this.storage, this.transaction(issue, issuedAt), { ...minted, request: issue, fence });
+      const issued = issueInTransaction(this.storage, this.transaction(issue, issuedAt), { ...minted, request: issue, fence, familyId: code.id });
       if (!issued.ok) return issued;
       const tokens = issued.kind === "issued" ? issued : { accessId: issued.access.id, refreshId: issued.refresh?.id ?? null };
       const keepUntil = issuedAt + Math.max(request.accessTokenLifetimeMs, request.refreshTokenLifetimeMs);
@@ -208,7 +208,10 @@ export class GrantObject extends DurableObject<Env> {
 
   /** A replayed code: the tokens its first redemption gave die now, and the request is refused. */
   private async revokeReplayed(codeHash: string): Promise<TokenOutcome> {
-    await this.retireAndPublish((tx) => tx.retirePair(this.storage.rows.pairOfIds(this.codes.byHash(codeHash))));
+    const code = this.codes.byHash(codeHash);
+    // Everything descended from the code (refreshes included), and what it gave if that was a
+    // pair it handed back rather than issued (renewal off).
+    await this.retireAndPublish((tx) => code && tx.retirePair(this.storage.rows.ofFamily(code.id)).retirePair(this.storage.rows.pairOfIds(code)));
     return failure("invalid_grant", CODE_INVALID);
   }
 

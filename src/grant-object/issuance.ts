@@ -15,6 +15,8 @@ export interface Issuance {
   format: string;
   access: MintedToken;
   refresh: MintedToken | null;
+  /** The lineage of a redeemed code (its id); a new grant starts its own. */
+  familyId?: string;
 }
 
 export type IssueStep =
@@ -41,9 +43,13 @@ export function issueInTransaction(storage: GrantStorage, tx: GrantTransaction, 
   if (decision.supersede.access) tx.retireAccess(decision.supersede.access);
   if (decision.supersede.refresh) tx.retireRefresh(decision.supersede.refresh);
   const { grantType, sessionId } = request;
+  const kept = decision.keepRefresh;
+  const familyId = issuance.familyId ?? (kept ? (kept.familyId ?? kept.id) : (issuance.refresh?.id ?? issuance.access.id));
   const refreshId =
-    decision.keepRefresh?.id ??
-    (issuance.refresh ? tx.addRefresh({ token: issuance.refresh, grantType, epochs: fence, lifetimeMs: request.refreshTokenLifetimeMs, sessionId }) : null);
+    kept?.id ??
+    (issuance.refresh
+      ? tx.addRefresh({ token: issuance.refresh, grantType, epochs: fence, lifetimeMs: request.refreshTokenLifetimeMs, sessionId, familyId })
+      : null);
   const aud = format === "jwt" ? request.key.clientId : undefined;
   tx.addAccess({
     token: issuance.access,
@@ -54,6 +60,7 @@ export function issueInTransaction(storage: GrantStorage, tx: GrantTransaction, 
     epochs: fence,
     lifetimeMs: request.accessTokenLifetimeMs,
     sessionId,
+    familyId,
     ...(aud ? { aud } : {}),
   });
   return { ok: true, kind: "issued", accessId: issuance.access.id, refreshId, keptRefresh: decision.keepRefresh, writes: tx.writes };
@@ -80,12 +87,13 @@ export function rotateInTransaction(tx: GrantTransaction, storage: GrantStorage,
   // The new tokens inherit the user epoch of the grant (the user is not re-authenticated).
   const epochs = { clientEpoch: rotation.clientEpoch, userEpoch: refresh.userEpoch };
   let refreshId = refresh.id;
+  const familyId = refresh.familyId ?? refresh.id;
   if (replacement) {
     tx.retireRefresh(refresh);
-    refreshId = tx.addRefresh({ token: replacement, grantType: "refresh_token", epochs, lifetimeMs: rotation.refreshTokenLifetimeMs, sessionId: refresh.sessionId ?? null });
+    refreshId = tx.addRefresh({ token: replacement, grantType: "refresh_token", epochs, lifetimeMs: rotation.refreshTokenLifetimeMs, sessionId: refresh.sessionId ?? null, familyId });
   }
   const aud = format === "jwt" ? key.clientId : undefined;
-  const grant = { scope: rotation.scope, format, refreshId, grantType: "refresh_token", epochs, sessionId: refresh.sessionId ?? null };
+  const grant = { scope: rotation.scope, format, refreshId, grantType: "refresh_token", epochs, sessionId: refresh.sessionId ?? null, familyId };
   tx.addAccess({ token: rotation.access, ...grant, lifetimeMs: rotation.accessTokenLifetimeMs, ...(aud ? { aud } : {}) });
   return { kept: replacement ? null : refresh, writes: tx.writes };
 }

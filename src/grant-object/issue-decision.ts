@@ -14,6 +14,11 @@ export interface TokenRowBase {
   userEpoch: number;
   /** The browser session the token was issued through (authorization code flow), if any. */
   sessionId?: string | null;
+  /**
+   * The grant lineage: the code it came from, or the first refresh token of its password or
+   * client_credentials grant. Rotation keeps it, so a replay can revoke all descendants.
+   */
+  familyId?: string | null;
 }
 
 export interface AccessRow extends TokenRowBase {

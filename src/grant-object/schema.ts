@@ -20,7 +20,8 @@ const STATEMENTS = [
      expires_at INTEGER NOT NULL,
      client_epoch INTEGER NOT NULL,
      user_epoch INTEGER NOT NULL,
-     session_id TEXT
+     session_id TEXT,
+     family_id TEXT
    )`,
   `CREATE TABLE IF NOT EXISTS refresh_tokens (
      id TEXT PRIMARY KEY,
@@ -29,7 +30,8 @@ const STATEMENTS = [
      expires_at INTEGER NOT NULL,
      client_epoch INTEGER NOT NULL,
      user_epoch INTEGER NOT NULL,
-     session_id TEXT
+     session_id TEXT,
+     family_id TEXT
    )`,
   // Version 2: authorization codes (SPEC §10). A redeemed code keeps its row, naming the tokens it
   // gave, until they could have expired, so a replay can revoke them (RFC 6749 §4.1.2).
@@ -55,8 +57,11 @@ const STATEMENTS = [
   OUTBOX_SCHEMA,
 ];
 
-/** Version 1 → 2: tokens remember the browser session they were issued through (OIDC logout). */
-const TO_VERSION_2 = [`ALTER TABLE access_tokens ADD COLUMN session_id TEXT`, `ALTER TABLE refresh_tokens ADD COLUMN session_id TEXT`];
+/** Version 1 → 2: tokens remember the browser session (OIDC logout) and the lineage (replays) they belong to. */
+const TO_VERSION_2 = ["access_tokens", "refresh_tokens"].flatMap((table) => [
+  `ALTER TABLE ${table} ADD COLUMN session_id TEXT`,
+  `ALTER TABLE ${table} ADD COLUMN family_id TEXT`,
+]);
 
 /** Creates or upgrades the schema; runs in the constructor under blockConcurrencyWhile. */
 export function migrateGrantSchema(sql: SqlStorage): void {

@@ -12,6 +12,7 @@ interface AccessRecordRow extends Record<string, SqlStorageValue> {
   client_epoch: number;
   user_epoch: number;
   session_id: string | null;
+  family_id: string | null;
 }
 
 interface RefreshRecordRow extends Record<string, SqlStorageValue> {
@@ -22,6 +23,7 @@ interface RefreshRecordRow extends Record<string, SqlStorageValue> {
   client_epoch: number;
   user_epoch: number;
   session_id: string | null;
+  family_id: string | null;
 }
 
 const toAccess = (row: AccessRecordRow): AccessRow => ({
@@ -36,6 +38,7 @@ const toAccess = (row: AccessRecordRow): AccessRow => ({
   clientEpoch: row.client_epoch,
   userEpoch: row.user_epoch,
   sessionId: row.session_id,
+  familyId: row.family_id,
 });
 
 const toRefresh = (row: RefreshRecordRow): RefreshRow => ({
@@ -46,6 +49,7 @@ const toRefresh = (row: RefreshRecordRow): RefreshRow => ({
   clientEpoch: row.client_epoch,
   userEpoch: row.user_epoch,
   sessionId: row.session_id,
+  familyId: row.family_id,
 });
 
 /** The rows of an access/refresh pair. */
@@ -103,7 +107,7 @@ export class TokenRows {
 
   insertAccess(row: AccessRow): void {
     this.sql.exec(
-      "INSERT INTO access_tokens (id, hash, scope, format, refresh_id, grant_type, issued_at, expires_at, client_epoch, user_epoch, session_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO access_tokens (id, hash, scope, format, refresh_id, grant_type, issued_at, expires_at, client_epoch, user_epoch, session_id, family_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       row.id,
       row.hash,
       row.scope,
@@ -115,12 +119,13 @@ export class TokenRows {
       row.clientEpoch,
       row.userEpoch,
       row.sessionId ?? null,
+      row.familyId ?? null,
     );
   }
 
   insertRefresh(row: RefreshRow): void {
     this.sql.exec(
-      "INSERT INTO refresh_tokens (id, hash, issued_at, expires_at, client_epoch, user_epoch, session_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO refresh_tokens (id, hash, issued_at, expires_at, client_epoch, user_epoch, session_id, family_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
       row.id,
       row.hash,
       row.issuedAt,
@@ -128,6 +133,7 @@ export class TokenRows {
       row.clientEpoch,
       row.userEpoch,
       row.sessionId ?? null,
+      row.familyId ?? null,
     );
   }
 
@@ -166,6 +172,14 @@ export class TokenRows {
     const access = ids?.accessId ? this.accessById(ids.accessId) : null;
     const refresh = ids?.refreshId ? this.refreshById(ids.refreshId) : null;
     return { access: access ? [access] : [], refresh: refresh ? [refresh] : [] };
+  }
+
+  /** The live tokens of one grant lineage: everything descended from a code or first refresh token. */
+  ofFamily(familyId: string): TokenPair {
+    return {
+      access: this.sql.exec<AccessRecordRow>("SELECT * FROM access_tokens WHERE family_id = ?", familyId).toArray().map(toAccess),
+      refresh: this.sql.exec<RefreshRecordRow>("SELECT * FROM refresh_tokens WHERE family_id = ?", familyId).toArray().map(toRefresh),
+    };
   }
 
   /** The tokens issued through a browser session (OIDC logout revokes them). */

@@ -25,6 +25,7 @@ export interface NewAccess {
   epochs: Fence;
   lifetimeMs: number;
   sessionId: string | null;
+  familyId: string;
   /** JWT access tokens name their audience in the record. */
   aud?: string;
 }
@@ -35,6 +36,7 @@ export interface NewRefresh {
   epochs: Fence;
   lifetimeMs: number;
   sessionId: string | null;
+  familyId: string;
 }
 
 /**
@@ -74,8 +76,8 @@ export class GrantTransaction {
 
   /** Stores a new refresh token of the grant's whole scope; returns its id. */
   addRefresh(refresh: NewRefresh): string {
-    const { token, epochs, lifetimeMs, sessionId } = refresh;
-    const row: RefreshRow = { id: token.id, hash: token.hash, issuedAt: this.now, expiresAt: this.now + lifetimeMs, ...epochs, sessionId };
+    const { token, epochs, lifetimeMs, sessionId, familyId } = refresh;
+    const row: RefreshRow = { id: token.id, hash: token.hash, issuedAt: this.now, expiresAt: this.now + lifetimeMs, ...epochs, sessionId, familyId };
     this.storage.rows.insertRefresh(row);
     this.record({ kind: "refresh", scope: this.context.key.scope, grantType: refresh.grantType, row });
     return row.id;
