@@ -324,7 +324,8 @@ describe("bad consent posts: an HTML page, nothing approved, no code", () => {
     const { browser, consentFields } = await consentPage();
     const other = await registerCodeClient({ redirect_uris: ["https://other.example/cb"] });
     const watch = watchWrites();
-    for (const change of [{ redirect_uri: "https://evil.example/cb" }, { client_id: "no-such-client" }, { client_id: other.id }]) {
+    const changes: Record<string, string>[] = [{ redirect_uri: "https://evil.example/cb" }, { client_id: "no-such-client" }, { client_id: other.id }];
+    for (const change of changes) {
       const response = await post(browser, "/oauth2/consent", form({ ...consentFields, ...change, consent: "approve" }));
       const html = await response.text();
       expect(response.status, JSON.stringify(change)).toBeGreaterThanOrEqual(400);
