@@ -106,24 +106,33 @@ describe("single sign-on (SPEC §10)", () => {
 });
 
 describe("prompt and max_age (OIDC Core §3.1.2.1)", () => {
-  it("prompt=login shows the login page again even with a session, and the new login replaces the old session", async () => {
+  it("prompt=login shows the login page again even with a session; the same user's login keeps the session", async () => {
     const { client, user, browser } = await signedIn();
-    const oldCookie = browser.cookies.get(SESSION)!;
+    const cookie = browser.cookies.get(SESSION)!;
     const { verifier, challenge } = await pkce();
-    const params = authorizeParams(client, challenge, { prompt: "login" });
-    const response = await browser.authorize(params);
+    const response = await browser.authorize(authorizeParams(client, challenge, { prompt: "login" }));
     expect(await pageOf(response)).toBe("login");
     const after = await logIn(browser, response, user);
     // Consent is remembered: the login goes straight back to the client.
-    const url = redirectedTo(after);
     expect(after.status).toBe(303);
-    expect((await exchangeCode(client, codeOf(url), verifier)).status).toBe(200);
+    expect((await exchangeCode(client, codeOf(redirectedTo(after)), verifier)).status).toBe(200);
+    // The same user signing in again re-authenticates the session (its id, the OIDC sid, stays).
+    expect(browser.cookies.get(SESSION)).toBe(cookie);
+    expect((await firstPage(browser, client)).page).toBe("redirect");
+  });
 
+  it("prompt=login and another user signs in: the previous session ends and a new one starts", async () => {
+    const { client, browser } = await signedIn();
+    const oldCookie = browser.cookies.get(SESSION)!;
+    const other = await newUser();
+    const response = (await firstPage(browser, client, { prompt: "login" })).response;
+    const after = await logIn(browser, response, other);
+    expect(await pageOf(after)).toBe("consent"); // the other user has approved nothing
+    expect(await after.text()).toContain(other.userName);
     expect(browser.cookies.get(SESSION)).not.toBe(oldCookie);
     const stale = new TestBrowser();
     stale.cookies.set(SESSION, oldCookie);
     expect((await firstPage(stale, client)).page).toBe("login");
-    expect((await firstPage(browser, client)).page).toBe("redirect");
   });
 
   it("max_age: past it the login page, within it no login", async () => {
