@@ -162,6 +162,13 @@ describe("prompt and max_age (OIDC Core §3.1.2.1)", () => {
     expect((await firstPage(browser, client, { max_age: "0" })).page).toBe("login");
   });
 
+  it("max_age=0 asks for the password again even in the instant of the login (OIDC Core §3.1.2.1: max_age=0 is prompt=login)", async () => {
+    // The test clock stands still: no time has passed since the login, yet max_age=0 must still
+    // demand a new login, as prompt=login does.
+    const { client, browser } = await signedIn();
+    expect((await firstPage(browser, client, { max_age: "0" })).page).toBe("login");
+  });
+
   it("prompt=none with a live session and remembered consent → a code, without any page", async () => {
     const { client, browser } = await signedIn();
     const { verifier, challenge } = await pkce();

@@ -264,6 +264,19 @@ describe("replay (RFC 6749 §4.1.2, SPEC §10)", () => {
     await expectDead(client, rotated);
   });
 
+  it("renewal off: a replay of a code that was handed back an existing pair revokes that pair", async () => {
+    const client = await registerCodeClient();
+    const user = await newUser();
+    const browser = new TestBrowser();
+    const first = await authorizeCode(browser, user, client);
+    const issued = await tokensOf(await exchangeCode(client, first.code, first.verifier, {}, REUSE));
+    const second = await authorizeCode(browser, user, client);
+    const handedBack = await tokensOf(await exchangeCode(client, second.code, second.verifier, {}, REUSE));
+    expect(handedBack.access_token).toBe(issued.access_token);
+    expect(await errorOf(await exchangeCode(client, second.code, second.verifier, {}, REUSE))).toEqual({ status: 400, error: "invalid_grant" });
+    await expectDead(client, handedBack);
+  });
+
   it("another client presenting a spent code is refused and revokes nothing", async () => {
     const { client, code, verifier } = await setup();
     const first = await tokensOf(await exchangeCode(client, code, verifier));
