@@ -257,6 +257,14 @@ describe("the session ends when the user changes (SCIM)", () => {
     });
   }
 
+  it("a user deactivated and reactivated does not get the old session back", async () => {
+    const { client, user, browser } = await signedIn();
+    await scim(`/${user.id}`, "PATCH", { Operations: [{ op: "replace", path: "active", value: false }] });
+    expect((await firstPage(browser, client)).page).toBe("login");
+    await scim(`/${user.id}`, "PATCH", { Operations: [{ op: "replace", path: "active", value: true }] });
+    expect((await firstPage(browser, client)).page).toBe("login");
+  });
+
   it("after a password change, the new password signs in again", async () => {
     const { client, user, browser } = await signedIn();
     await scim(`/${user.id}`, "PATCH", { Operations: [{ op: "replace", path: "password", value: "a new password" }] });

@@ -429,9 +429,14 @@ describe("refresh tokens of code clients (SPEC §10, RFC 9700 §4.14.2)", () => 
     expect(refreshed.refresh_token).not.toBe(first.refresh_token);
     expect(await isActive(first.access_token)).toBe(false);
     expect(await isActive(first.refresh_token!, {}, "refresh_token")).toBe(false);
-    expect(await errorOf(await refreshCodeTokens(client, first.refresh_token!, {}, NO_ROTATION))).toEqual({ status: 400, error: "invalid_grant" });
     expect(await isActive(refreshed.access_token)).toBe(true);
-    expect((await refreshCodeTokens(client, refreshed.refresh_token!, {}, NO_ROTATION)).status).toBe(200);
+    // The new one works, and rotates again.
+    const again = await tokensOf(await refreshCodeTokens(client, refreshed.refresh_token!, {}, NO_ROTATION));
+    expect(again.refresh_token).not.toBe(refreshed.refresh_token);
+    // The rotated-away token is invalid_grant; SPEC §12 (reuse detection, REFRESH_TOKEN_REUSE_INTERVAL
+    // 0) then revokes the whole grant it belonged to, the latest pair included.
+    expect(await errorOf(await refreshCodeTokens(client, first.refresh_token!, {}, NO_ROTATION))).toEqual({ status: 400, error: "invalid_grant" });
+    await expectDead(client, again);
   });
 
   it("a public client's refresh token rotates with the default setting too", async () => {
