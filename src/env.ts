@@ -26,6 +26,8 @@ export interface Env {
   ACCOUNT_LOCK_WINDOW?: string;
   ACCOUNT_LOCK_DURATION?: string;
   AUTHORIZATION_CODE_LIFETIME?: string;
+  REFRESH_TOKEN_REUSE_INTERVAL?: string;
+  REFRESH_TOKEN_MAX_LIFETIME?: string;
   SESSION_LIFETIME?: string;
   ADMIN_USERNAME?: string;
   ADMIN_PASSWORD?: string;

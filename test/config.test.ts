@@ -20,6 +20,10 @@ describe("configuration (SPEC §3)", () => {
       ACCOUNT_LOCK_MAX_FAILED_ATTEMPTS: undefined,
       ACCOUNT_LOCK_WINDOW: undefined,
       ACCOUNT_LOCK_DURATION: undefined,
+      AUTHORIZATION_CODE_LIFETIME: undefined,
+      SESSION_LIFETIME: undefined,
+      REFRESH_TOKEN_REUSE_INTERVAL: undefined,
+      REFRESH_TOKEN_MAX_LIFETIME: undefined,
     });
     expect(config).toEqual({
       renewTokenPerRequest: false,
@@ -31,6 +35,10 @@ describe("configuration (SPEC §3)", () => {
       issuer: undefined,
       admin: { username: "admin", password: "admin" },
       lockout: { maxFailedAttempts: 5, windowMs: 900_000, durationMs: 900_000 },
+      authorizationCodeLifetime: 300,
+      sessionLifetime: 28_800,
+      refreshTokenReuseInterval: 0,
+      refreshTokenMaxLifetime: null,
     });
   });
 

@@ -41,9 +41,13 @@ describe("grant_type=refresh_token (SPEC §5.4)", () => {
     expect(await activeRefresh(first.refresh_token!)).toBe(false);
     expect(await isActive(second.access_token)).toBe(true);
     expect(await activeRefresh(second.refresh_token!)).toBe(true);
+    // the new refresh token works in turn
+    const third = await refreshed(client, second.refresh_token!);
+    expect(third.access_token).not.toBe(second.access_token);
     await expectError(await refreshRequest(client, first.refresh_token!), 400, "invalid_grant");
-    // and the new refresh token works in turn
-    expect((await refreshed(client, second.refresh_token!)).access_token).not.toBe(second.access_token);
+    // SPEC §12: presenting a rotated token again is reuse, and the whole grant dies with it.
+    expect(await isActive(third.access_token)).toBe(false);
+    expect(await activeRefresh(third.refresh_token!)).toBe(false);
   });
 
   it("rotation is also the default when the variable is unset", async () => {
@@ -159,7 +163,7 @@ describe("grant_type=refresh_token (SPEC §5.4)", () => {
 });
 
 describe("concurrent refresh requests with one refresh token (real concurrent requests)", () => {
-  it("rotation on: exactly one of 20 succeeds and exactly one access token of the grant is active", async () => {
+  it("rotation on: exactly one of 20 rotates; the other 19 are reuse (SPEC §12), so no pair of the grant stays live", async () => {
     const client = await registerClient();
     const issued = await token(client, passwordParams("race"));
     const responses = await Promise.all(Array.from({ length: 20 }, () => refreshRequest(client, issued.refresh_token!, {}, ROTATE)));
@@ -171,7 +175,8 @@ describe("concurrent refresh requests with one refresh token (real concurrent re
     }
     const winner = await ok[0]!.json<TokenBody>();
     expect(await isActive(issued.access_token)).toBe(false);
-    expect(await isActive(winner.access_token)).toBe(true);
+    expect(await isActive(winner.access_token)).toBe(false);
+    expect(await activeRefresh(winner.refresh_token!)).toBe(false);
   });
 
   it("rotation off: all 20 succeed and exactly one access token is active", async () => {

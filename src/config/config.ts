@@ -11,6 +11,10 @@ export interface Config {
   issuer: string | undefined;
   admin: { username: string; password: string };
   lockout: { maxFailedAttempts: number; windowMs: number; durationMs: number };
+  /** SPEC §12: seconds a just-rotated refresh token still gets the same new pair (0: never). */
+  refreshTokenReuseInterval: number;
+  /** SPEC §12: seconds from a grant's first token after which rotation stops; null: no cap. */
+  refreshTokenMaxLifetime: number | null;
   /** SPEC §10: how long an authorization code can be redeemed. */
   authorizationCodeLifetime: number;
   /** How long a browser session (the login page's SSO) lasts after the login. */
@@ -41,15 +45,15 @@ function bool(env: Env, name: keyof Env, fallback: boolean): boolean {
 }
 
 /** A whole number from 1 to MAX_LIFETIME (seconds, or a count). */
-function wholeNumber(env: Env, name: keyof Env, fallback: number): number {
+function wholeNumber(env: Env, name: keyof Env, fallback: number, min = 1): number {
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
   if (typeof raw !== "string" || !/^\d+$/.test(raw.trim())) {
     throw new ConfigError(name, `must be a whole number, got ${JSON.stringify(raw)}`);
   }
   const value = Number(raw.trim());
-  if (value < 1 || value > MAX_LIFETIME) {
-    throw new ConfigError(name, `must be between 1 and ${MAX_LIFETIME}, got ${value}`);
+  if (value < min || value > MAX_LIFETIME) {
+    throw new ConfigError(name, `must be between ${min} and ${MAX_LIFETIME}, got ${value}`);
   }
   return value;
 }
@@ -114,6 +118,8 @@ export function parseConfig(env: Env): Config {
       windowMs: wholeNumber(env, "ACCOUNT_LOCK_WINDOW", 900) * 1000,
       durationMs: wholeNumber(env, "ACCOUNT_LOCK_DURATION", 900) * 1000,
     },
+    refreshTokenReuseInterval: wholeNumber(env, "REFRESH_TOKEN_REUSE_INTERVAL", 0, 0),
+    refreshTokenMaxLifetime: env.REFRESH_TOKEN_MAX_LIFETIME ? wholeNumber(env, "REFRESH_TOKEN_MAX_LIFETIME", 0) : null,
     // WSO2's default authorization code validity is 300 s; RFC 6749 §4.1.2 recommends at most 10 min.
     authorizationCodeLifetime: wholeNumber(env, "AUTHORIZATION_CODE_LIFETIME", 300),
     // WSO2 keeps an SSO session for 15 minutes of inactivity; this one lasts 8 hours from the login.

@@ -1,26 +1,26 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { currentSigningKey } from "../keys/signing-key-cache";
-import { failure, MESSAGES, success } from "../protocol/errors";
+import { failure, success } from "../protocol/errors";
 import type { Fence } from "../protocol/fence";
 import { now } from "../runtime/clock";
 import { kvOf } from "../runtime/kv";
 import { Outbox } from "../store/outbox";
 import { backoff, Publisher } from "../store/publisher";
-import { generatorFor, type GeneratorKeys } from "../tokens/generator";
+import type { GeneratorKeys } from "../tokens/generator";
 import { importTokenKey } from "../tokens/opaque";
 import { CodeRows } from "./code-rows";
 import { CODE_INVALID, codeRefusal, isReplay } from "./code-rules";
 import { highest, indexRefusal } from "./fence";
 import { joinGrantIndex } from "./grant-index";
 import type { CodeRequest, IssueRequest, RedeemRequest, RefreshRequest, RevokeOutcome, RevokeRequest, TokenOutcome } from "./grant-rpc";
-import { issueInTransaction, rotateInTransaction, type IssueStep } from "./issuance";
+import { issueInTransaction, type IssueStep } from "./issuance";
 import { TokenAnswers } from "./token-answers";
-import { legacySubjectOf } from "./token-records";
 import type { GrantKey } from "./key";
 import { GrantMeta } from "./meta";
 import { TokenMinter } from "./minter";
-import { checkRefresh } from "./refresh-rules";
+import { refreshGrant } from "./refresh-flow";
+import { Tombstones } from "./tombstones";
 import { migrateGrantSchema } from "./schema";
 import { TokenRows } from "./token-rows";
 import { GrantTransaction, type GrantStorage } from "./transaction";
@@ -39,6 +39,7 @@ export class GrantObject extends DurableObject<Env> {
   private readonly minter: TokenMinter;
   private readonly codes: CodeRows;
   private readonly answers: TokenAnswers;
+  private readonly tombstones: Tombstones;
   private keys!: GeneratorKeys;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -49,6 +50,7 @@ export class GrantObject extends DurableObject<Env> {
     this.minter = new TokenMinter(ctx.id.toString(), () => this.keys);
     this.codes = new CodeRows(ctx.storage.sql);
     this.answers = new TokenAnswers(this.storage, this.publisher, this.minter);
+    this.tombstones = new Tombstones(ctx.storage.sql);
     void ctx.blockConcurrencyWhile(async () => {
       migrateGrantSchema(ctx.storage.sql);
       const tokenKey = await importTokenKey(this.storage.meta.tokenKeyMaterial());
@@ -120,43 +122,20 @@ export class GrantObject extends DurableObject<Env> {
     return this.answers.answer(step, issue, minted, login);
   }
 
-  /**
-   * SPEC §5.4: exchange a live refresh token of this grant for a new access token; the previous
-   * access token dies even with time left. With renewal, the refresh token is replaced too.
-   */
+  /** SPEC §5.4 and §12: exchange a refresh token of this grant (see refresh-flow.ts). */
   async refreshTokens(request: RefreshRequest): Promise<TokenOutcome> {
-    const key = this.storage.meta.key();
-    if (!key) return failure("invalid_grant", MESSAGES.refreshTokenInvalid);
-    // Authenticated under a newer secret than this object knows: what the old one got dies now,
-    // whether or not this refresh then succeeds (the registry's fan-out may not have arrived).
-    if (key.clientId === request.clientId) await this.raiseFence({ clientEpoch: request.clientEpoch, userEpoch: 0 });
-    const issuedAt = now();
-    const precheck = this.checkRefresh(key, request, issuedAt);
-    if (!precheck.ok) return precheck;
-    const { scope } = precheck.value;
-    const subject = this.storage.meta.subject() ?? legacySubjectOf(key);
-    const generator = generatorFor(request.accessTokenFormat);
-    const spec = { key, subject, scope, issuer: request.issuer, issuedAt, expiresAt: issuedAt + request.accessTokenLifetimeMs };
-    const access = await this.minter.access(generator, spec);
-    const replacement = request.renewRefreshToken ? await this.minter.opaque("refresh") : null;
-
-    const outcome = this.ctx.storage.transactionSync(() => {
-      // Checked again: another request may have used the token while this one was minting.
-      const check = this.checkRefresh(key, request, issuedAt);
-      if (!check.ok) return check;
-      const tx = this.transaction({ key, subject, issuer: request.issuer }, issuedAt);
-      return success(rotateInTransaction(tx, this.storage, { ...request, key, scope, refresh: check.value.refresh, access, replacement, format: generator.format }));
-    });
-    if (!outcome.ok) return outcome;
-
-    await this.publisher.inCommitOrder(outcome.value.writes);
-    const kept = outcome.value.kept;
-    return success({
-      accessToken: access.token,
-      refreshToken: kept ? await this.minter.derive("refresh", kept.id) : replacement!.token,
-      expiresIn: Math.floor(request.accessTokenLifetimeMs / 1000),
-      scope,
-    });
+    return refreshGrant(
+      {
+        storage: this.storage,
+        publisher: this.publisher,
+        minter: this.minter,
+        tombstones: this.tombstones,
+        transactionSync: (body) => this.ctx.storage.transactionSync(body),
+        transaction: (issue, at) => this.transaction(issue, at),
+        raiseFence: (fence) => this.raiseFence(fence),
+      },
+      request,
+    );
   }
 
   /** SPEC §5.3: revoking either token of a pair revokes the pair; another client's token stays. */
@@ -225,10 +204,6 @@ export class GrantObject extends DurableObject<Env> {
       return tx.writes;
     });
     await this.publisher.publish(writes);
-  }
-
-  private checkRefresh(key: GrantKey, request: RefreshRequest, at: number) {
-    return checkRefresh(key, this.storage.rows.refreshByHash(request.refreshTokenHash), request, this.storage.meta.fence(), at);
   }
 
   /** The unit of work of a request that issues: its token records name `sub` and `iss`. */

@@ -59,6 +59,13 @@ export interface RefreshRequest extends IssueSettings {
   clientEpoch: number;
   scope: string[] | null;
   renewRefreshToken: boolean;
+  /** SPEC §12: how long a just-rotated refresh token still gets the same new pair (0: never). */
+  reuseIntervalMs: number;
+  /** SPEC §12: REFRESH_TOKEN_MAX_LIFETIME, or null for no cap. */
+  maxLifetimeMs: number | null;
+  /** The client's registration as it is now: its scope list (null: any) and grant types. */
+  allowedScope: string | null;
+  grantTypes: string[];
 }
 
 /** A revocation request (RFC 7009): the hash of the presented token and the authenticated client. */

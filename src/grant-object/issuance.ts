@@ -67,7 +67,7 @@ export function issueInTransaction(storage: GrantStorage, tx: GrantTransaction, 
 }
 
 /** A refresh to apply: the presented (checked) refresh row and the candidate tokens. */
-export interface Rotation extends Omit<RefreshRequest, "scope"> {
+export interface Rotation extends Pick<RefreshRequest, "clientEpoch" | "accessTokenLifetimeMs" | "refreshTokenLifetimeMs"> {
   key: GrantKey;
   scope: string;
   refresh: RefreshRow;
@@ -75,6 +75,8 @@ export interface Rotation extends Omit<RefreshRequest, "scope"> {
   /** The new refresh token when it rotates; null keeps the presented one. */
   replacement: MintedToken | null;
   format: string;
+  /** The lineage the new refresh token continues. */
+  family: { startedAt: number; originGrant: string | null };
 }
 
 /**
@@ -90,7 +92,7 @@ export function rotateInTransaction(tx: GrantTransaction, storage: GrantStorage,
   const familyId = refresh.familyId ?? refresh.id;
   if (replacement) {
     tx.retireRefresh(refresh);
-    refreshId = tx.addRefresh({ token: replacement, grantType: "refresh_token", epochs, lifetimeMs: rotation.refreshTokenLifetimeMs, sessionId: refresh.sessionId ?? null, familyId });
+    refreshId = tx.addRefresh({ token: replacement, grantType: "refresh_token", epochs, lifetimeMs: rotation.refreshTokenLifetimeMs, sessionId: refresh.sessionId ?? null, familyId, family: rotation.family });
   }
   const aud = format === "jwt" ? key.clientId : undefined;
   const grant = { scope: rotation.scope, format, refreshId, grantType: "refresh_token", epochs, sessionId: refresh.sessionId ?? null, familyId };

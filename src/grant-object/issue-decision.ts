@@ -30,7 +30,12 @@ export interface AccessRow extends TokenRowBase {
   grantType: string;
 }
 
-export type RefreshRow = TokenRowBase;
+export interface RefreshRow extends TokenRowBase {
+  /** When the lineage's first token was issued (REFRESH_TOKEN_MAX_LIFETIME counts from it). */
+  familyStartedAt?: number | null;
+  /** The grant type that started the lineage (password, authorization_code): it must stay registered. */
+  originGrant?: string | null;
+}
 
 export interface CurrentTokens {
   access: AccessRow | null;

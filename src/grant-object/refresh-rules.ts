@@ -9,7 +9,13 @@ export interface PresentedRefresh {
   clientId: string;
   clientEpoch: number;
   scope: string[] | null;
+  maxLifetimeMs: number | null;
+  allowedScope: string | null;
+  grantTypes: string[];
 }
+
+/** The scope the caller may always hold, even with a scope list (SPEC §5.1). */
+const DEFAULT_SCOPE = "default";
 
 /**
  * Whether a refresh may proceed (SPEC §5.4), pure: the presented token must be a live row of this
@@ -22,7 +28,7 @@ export function checkRefresh(
   request: PresentedRefresh,
   fence: Fence,
   now: number,
-): Outcome<{ refresh: RefreshRow; scope: string }> {
+): Outcome<{ refresh: RefreshRow; scope: string; deadline: number | null }> {
   if (!refresh || refresh.expiresAt - now <= EXPIRY_MARGIN_MS) return failure("invalid_grant", MESSAGES.refreshTokenInvalid);
   if (key.clientId !== request.clientId) return failure("invalid_grant", MESSAGES.refreshTokenOfOtherClient);
   // Issued under an older client secret than the caller authenticated with, or presented with a
@@ -30,7 +36,19 @@ export function checkRefresh(
   if (refresh.clientEpoch < request.clientEpoch || request.clientEpoch < fence.clientEpoch) {
     return failure("invalid_grant", MESSAGES.refreshTokenInvalid);
   }
+  // SPEC §12: the registration as it is now; a narrowed client cannot refresh back to old scopes.
+  if (refresh.originGrant && !request.grantTypes.includes(refresh.originGrant)) {
+    return failure("unauthorized_client", `the client is no longer registered for the ${refresh.originGrant} grant`);
+  }
   const scope = request.scope ? narrowScope(key.scope, request.scope) : key.scope;
   if (scope === null) return failure("invalid_scope", MESSAGES.scopeExceedsGrant);
-  return success({ refresh, scope });
+  if (request.allowedScope !== null) {
+    const allowed = new Set(request.allowedScope.split(" "));
+    const refused = scope.split(" ").find((value) => value !== DEFAULT_SCOPE && !allowed.has(value));
+    if (refused) return failure("invalid_scope", `the client may no longer obtain scope "${refused}"`);
+  }
+  // SPEC §12: rotation never extends the lineage past REFRESH_TOKEN_MAX_LIFETIME from its start.
+  const deadline = request.maxLifetimeMs === null ? null : (refresh.familyStartedAt ?? refresh.issuedAt) + request.maxLifetimeMs;
+  if (deadline !== null && deadline - now <= EXPIRY_MARGIN_MS) return failure("invalid_grant", MESSAGES.grantLifetimeOver);
+  return success({ refresh, scope, deadline });
 }

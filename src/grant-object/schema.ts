@@ -1,4 +1,5 @@
 import { OUTBOX_SCHEMA } from "../store/outbox";
+import { TOMBSTONE_SCHEMA } from "./tombstones";
 
 /**
  * SQLite schema of a grant object (one object per key, so client, user and scope live in `meta`
@@ -31,7 +32,9 @@ const STATEMENTS = [
      client_epoch INTEGER NOT NULL,
      user_epoch INTEGER NOT NULL,
      session_id TEXT,
-     family_id TEXT
+     family_id TEXT,
+     family_started_at INTEGER,
+     origin_grant TEXT
    )`,
   // Version 2: authorization codes (SPEC §10). A redeemed code keeps its row, naming the tokens it
   // gave, until they could have expired, so a replay can revoke them (RFC 6749 §4.1.2).
@@ -54,14 +57,16 @@ const STATEMENTS = [
      refresh_id TEXT,
      keep_until INTEGER NOT NULL
    )`,
+  TOMBSTONE_SCHEMA,
   OUTBOX_SCHEMA,
 ];
 
 /** Version 1 → 2: tokens remember the browser session (OIDC logout) and the lineage (replays) they belong to. */
-const TO_VERSION_2 = ["access_tokens", "refresh_tokens"].flatMap((table) => [
-  `ALTER TABLE ${table} ADD COLUMN session_id TEXT`,
-  `ALTER TABLE ${table} ADD COLUMN family_id TEXT`,
-]);
+const TO_VERSION_2 = [
+  ...["access_tokens", "refresh_tokens"].flatMap((table) => [`ALTER TABLE ${table} ADD COLUMN session_id TEXT`, `ALTER TABLE ${table} ADD COLUMN family_id TEXT`]),
+  `ALTER TABLE refresh_tokens ADD COLUMN family_started_at INTEGER`,
+  `ALTER TABLE refresh_tokens ADD COLUMN origin_grant TEXT`,
+];
 
 /** Creates or upgrades the schema; runs in the constructor under blockConcurrencyWhile. */
 export function migrateGrantSchema(sql: SqlStorage): void {

@@ -24,6 +24,8 @@ interface RefreshRecordRow extends Record<string, SqlStorageValue> {
   user_epoch: number;
   session_id: string | null;
   family_id: string | null;
+  family_started_at: number | null;
+  origin_grant: string | null;
 }
 
 const toAccess = (row: AccessRecordRow): AccessRow => ({
@@ -50,6 +52,8 @@ const toRefresh = (row: RefreshRecordRow): RefreshRow => ({
   userEpoch: row.user_epoch,
   sessionId: row.session_id,
   familyId: row.family_id,
+  familyStartedAt: row.family_started_at,
+  originGrant: row.origin_grant,
 });
 
 /** The rows of an access/refresh pair. */
@@ -125,7 +129,7 @@ export class TokenRows {
 
   insertRefresh(row: RefreshRow): void {
     this.sql.exec(
-      "INSERT INTO refresh_tokens (id, hash, issued_at, expires_at, client_epoch, user_epoch, session_id, family_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO refresh_tokens (id, hash, issued_at, expires_at, client_epoch, user_epoch, session_id, family_id, family_started_at, origin_grant) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       row.id,
       row.hash,
       row.issuedAt,
@@ -134,6 +138,8 @@ export class TokenRows {
       row.userEpoch,
       row.sessionId ?? null,
       row.familyId ?? null,
+      row.familyStartedAt ?? null,
+      row.originGrant ?? null,
     );
   }
 

@@ -33,6 +33,8 @@ export interface NewAccess {
 export interface NewRefresh {
   token: MintedToken;
   grantType: string;
+  /** The lineage's start and origin grant; a new lineage starts now with `grantType`. */
+  family?: { startedAt: number; originGrant: string | null };
   epochs: Fence;
   lifetimeMs: number;
   sessionId: string | null;
@@ -77,7 +79,18 @@ export class GrantTransaction {
   /** Stores a new refresh token of the grant's whole scope; returns its id. */
   addRefresh(refresh: NewRefresh): string {
     const { token, epochs, lifetimeMs, sessionId, familyId } = refresh;
-    const row: RefreshRow = { id: token.id, hash: token.hash, issuedAt: this.now, expiresAt: this.now + lifetimeMs, ...epochs, sessionId, familyId };
+    const family = refresh.family ?? { startedAt: this.now, originGrant: refresh.grantType };
+    const row: RefreshRow = {
+      id: token.id,
+      hash: token.hash,
+      issuedAt: this.now,
+      expiresAt: this.now + lifetimeMs,
+      ...epochs,
+      sessionId,
+      familyId,
+      familyStartedAt: family.startedAt,
+      originGrant: family.originGrant,
+    };
     this.storage.rows.insertRefresh(row);
     this.record({ kind: "refresh", scope: this.context.key.scope, grantType: refresh.grantType, row });
     return row.id;

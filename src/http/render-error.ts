@@ -1,6 +1,6 @@
 import { HTTPException } from "hono/http-exception";
 import { ConfigError } from "../config/config";
-import { invalidRequest, OAuthError } from "../protocol/errors";
+import { describable, invalidRequest, OAuthError } from "../protocol/errors";
 import { SCIM_ERROR_SCHEMA, ScimError } from "../scim/errors";
 import { NO_STORE_HEADERS } from "./middleware/no-store";
 import { ErrorPage } from "./pages/error-page";
@@ -18,7 +18,8 @@ const PAGE_TITLES: Partial<Record<OAuthError["code"], string>> = {
 /** The error page a browser shows: the status and description of the error, in words. */
 export function errorPage(error: OAuthError): Promise<Response> {
   const page = ErrorPage({ title: PAGE_TITLES[error.code] ?? "This sign-in request is not valid", message: error.description, code: error.code });
-  return pageResponse(page, error.status);
+  // A page is no HTTP authentication challenge: a 401 would need WWW-Authenticate (RFC 9110 §15.5.2).
+  return pageResponse(page, error.status === 401 ? 400 : error.status);
 }
 
 /**
@@ -38,7 +39,7 @@ export function errorResponse(error: unknown, shape: ErrorShape = "oauth"): Resp
   if (shape === "page") return errorPage(oauth);
   if (shape === "scim") return scimResponse(scimErrorOf(oauth));
   return Response.json(
-    { error: oauth.code, error_description: oauth.description },
+    { error: oauth.code, error_description: describable(oauth.description) },
     { status: oauth.status, headers: { ...NO_STORE_HEADERS, ...oauth.headers } },
   );
 }

@@ -17,7 +17,17 @@ export async function respondWithStep(c: AppContext, request: AuthorizationReque
   const targets = [formTargetOf(request.redirectUri)];
   if (step.kind === "login") return renderLogin(c, request, {});
   const page = (
-    <ConsentPage clientName={request.client.client_name} userName={step.session.userName} scopes={request.scopes} params={request.params} csrf={csrfToken(c)} />
+    <ConsentPage
+      clientName={request.client.client_name}
+      userName={step.session.userName}
+      scopes={request.scopes}
+      // The approval counts only for the session the page was shown to (not another user who
+      // signed in in another tab meanwhile).
+      params={{ ...request.params, sid: step.session.sessionId }}
+      csrf={csrfToken(c)}
+      redirectOrigin={formTargetOf(request.redirectUri)}
+      site={new URL(c.var.issuer).host}
+    />
   );
   return renderPage(c, page, 200, targets);
 }
@@ -31,6 +41,7 @@ export function renderLogin(c: AppContext, request: AuthorizationRequest, option
       csrf={csrfToken(c)}
       {...(options.error ? { error: options.error } : {})}
       {...(username ? { username } : {})}
+      site={new URL(c.var.issuer).host}
     />
   );
   return renderPage(c, page, status, [formTargetOf(request.redirectUri)]);

@@ -3,7 +3,7 @@ import type { SessionView } from "../browser/session-object";
 import type { Config } from "../config/config";
 import type { Env } from "../env";
 import { grantObjectName, type GrantKey } from "../grant-object/key";
-import { OAuthError } from "../protocol/errors";
+import { describable, OAuthError } from "../protocol/errors";
 import { now } from "../runtime/clock";
 import { scopeOf, type AuthorizationRequest } from "./authorization-request";
 
@@ -42,7 +42,8 @@ export async function continueAuthorization(context: FlowContext, request: Autho
 }
 
 function mustLogInAgain(request: AuthorizationRequest, session: SessionView): boolean {
-  if (request.prompt.has("login")) return true;
+  // OIDC Core §3.1.2.1: max_age=0 is prompt=login.
+  if (request.prompt.has("login") || request.maxAge === 0) return true;
   return request.maxAge !== null && now() - session.authTime > request.maxAge * 1000;
 }
 
@@ -102,7 +103,7 @@ export function backToClient(
   if ("code" in result) url.searchParams.append("code", result.code);
   else {
     url.searchParams.append("error", result.error.code);
-    url.searchParams.append("error_description", result.error.description);
+    url.searchParams.append("error_description", describable(result.error.description));
   }
   if (target.state !== null) url.searchParams.append("state", target.state);
   url.searchParams.append("iss", context.issuer);

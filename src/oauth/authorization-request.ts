@@ -66,7 +66,7 @@ export async function parseAuthorizationRequest(env: Env, encoded: string): Prom
   const clientId = single("client_id");
   if (!clientId) return { ok: false, page: invalidRequest(counts.has("client_id") ? "client_id is repeated or empty" : "client_id is missing") };
   const client = isVisibleAscii(clientId) && clientId.length <= 256 ? await findClient(env, clientId) : null;
-  if (!client) return { ok: false, page: new OAuthError("invalid_client", "There is no application with this client_id.") };
+  if (!client) return { ok: false, page: new OAuthError("invalid_client", "There is no application with this client_id.", 400) };
   const registered = client.redirect_uris ?? [];
   if ((counts.get("redirect_uri") ?? 0) > 1) return { ok: false, page: invalidRequest("redirect_uri is repeated") };
   const requested = single("redirect_uri");

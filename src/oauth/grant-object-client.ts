@@ -104,6 +104,10 @@ export async function refreshGrant(context: CallContext, request: { refreshToken
       scope: request.scope,
       // RFC 9700 §4.14.2: a public client's refresh tokens rotate on every use, whatever the setting.
       renewRefreshToken: context.config.renewRefreshTokenForRefreshGrant || isPublic(context.client),
+      reuseIntervalMs: context.config.refreshTokenReuseInterval * 1000,
+      maxLifetimeMs: context.config.refreshTokenMaxLifetime === null ? null : context.config.refreshTokenMaxLifetime * 1000,
+      allowedScope: context.client.scope ?? null,
+      grantTypes: context.client.grant_types,
     }),
   );
   return valueOf(outcome);

@@ -8,7 +8,7 @@ export const MAX_REDIRECT_URI_LENGTH = 2000;
 /** Why a URI cannot be registered, or null when it can. */
 export function redirectUriProblem(uri: string): string | null {
   if (uri.length > MAX_REDIRECT_URI_LENGTH) return `must be at most ${MAX_REDIRECT_URI_LENGTH} characters`;
-  if (!/^[\x21-\x7e]+$/.test(uri)) return "must be printable ASCII without spaces";
+  if (!/^[\x21-\x7e]+$/.test(uri) || uri.includes("\\")) return "must be printable ASCII without spaces or backslashes";
   let url: URL;
   try {
     url = new URL(uri);
@@ -16,6 +16,9 @@ export function redirectUriProblem(uri: string): string | null {
     return "must be an absolute URI";
   }
   if (uri.includes("#")) return "must not contain a fragment";
+  // The raw string must be the URI the browser is sent to: WHATWG parsing would turn
+  // "https:host/cb" into "https://host/cb", a URI that was never registered.
+  if ((url.protocol === "https:" || url.protocol === "http:") && !/^https?:\/\/[^/?#]/i.test(uri)) return "must be an absolute URI with an authority (scheme://host)";
   if (url.protocol === "https:") return url.hostname ? null : "must name a host";
   if (url.protocol === "http:") return LOOPBACK_HOSTS.has(url.hostname) ? null : "may use http only on a loopback host (127.0.0.1, [::1], localhost)";
   // RFC 8252 §7.1: private-use schemes are reverse domain names, e.g. com.example.app:/callback.

@@ -60,6 +60,14 @@ export class OAuthError extends Error {
   }
 }
 
+/**
+ * RFC 6749 §5.2 / §4.1.2.1: error_description is %x20-21 / %x23-5B / %x5D-7E, so quotes become
+ * apostrophes and anything else outside printable ASCII a question mark.
+ */
+export function describable(description: string): string {
+  return description.replace(/"/g, "'").replace(/\\/g, "/").replace(/[^\x20-\x7e]/g, "?");
+}
+
 /** A failure as a value: what a Durable Object answers instead of throwing across RPC. */
 export interface Failure {
   ok: false;
@@ -89,6 +97,8 @@ export const MESSAGES = {
   userAuthFailed: "Authentication failed: wrong username or password.",
   refreshTokenInvalid: "The refresh token is invalid, expired or revoked.",
   refreshTokenOfOtherClient: "The refresh token was issued to another client.",
+  refreshTokenReused: "The refresh token was already used; the grant is revoked.",
+  grantLifetimeOver: "The grant has reached its maximum lifetime; sign in again.",
   scopeExceedsGrant: "The requested scope exceeds the scope originally granted.",
   busy: "the token service is busy; retry shortly",
 } as const;

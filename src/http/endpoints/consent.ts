@@ -23,6 +23,8 @@ export async function consentEndpoint(c: AppContext): Promise<Response> {
   if (decision !== "approve" && decision !== "deny") throw invalidRequest('consent must be "approve" or "deny"');
   const session = await findSession(c.env, c.var.config, readCookie(c, SESSION_COOKIE));
   if (!session) return renderLogin(c, request, { error: "Your session has ended. Sign in again to continue." });
+  // Shown to another session (someone else signed in meanwhile): ask the user who is signed in now.
+  if (form.get("sid") !== session.sessionId) return respondWithStep(c, request, { kind: "consent", session }, 303);
   const context = { env: c.env, config: c.var.config, issuer: c.var.issuer };
   const step = decision === "approve" ? await approveConsent(context, request, session) : denyConsent(context, request);
   return respondWithStep(c, request, step, 303);

@@ -25,6 +25,9 @@ function oauthMetadata(issuer: string): Record<string, unknown> {
     introspection_endpoint_auth_methods_supported: ["client_secret_basic"],
     revocation_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS, "none"],
     access_token_signing_alg_values_supported: ["ES256"],
+    // Also here, not only in the OpenID document: a client reading RFC 8414 metadata would
+    // otherwise assume RS256 for the ID Tokens the code exchange returns.
+    id_token_signing_alg_values_supported: ["ES256"],
   };
 }
 

@@ -7,12 +7,23 @@ export interface ConsentPageProps {
   scopes: string[];
   params: Record<string, string>;
   csrf: string;
+  /** Where the browser goes afterwards (the redirect URI's origin or scheme). */
+  redirectOrigin: string;
+  site?: string;
+}
+
+/** The same authorization request, asking for a fresh login (another account). */
+function switchAccountHref(params: Record<string, string>): string {
+  const { sid: _sid, ...request } = params;
+  const prompt = new Set((request.prompt ?? "").split(" ").filter(Boolean));
+  prompt.add("login");
+  return `/oauth2/authorize?${new URLSearchParams({ ...request, prompt: [...prompt].join(" ") })}`;
 }
 
 /** SPEC §10 consent page: names the client and the scopes in words; posts consent=approve|deny (WSO2). */
 export function ConsentPage(props: ConsentPageProps) {
   return (
-    <Layout title={`Allow access – ${props.clientName}`}>
+    <Layout title={`Allow access – ${props.clientName}`} {...(props.site ? { site: props.site } : {})}>
       <h1>{props.clientName} wants access to your account</h1>
       <p class="lead">
         Signed in as <strong>{props.userName}</strong>. If you allow it, {props.clientName} will be able to:
@@ -36,7 +47,12 @@ export function ConsentPage(props: ConsentPageProps) {
           </button>
         </div>
       </form>
-      <p class="note">You will be sent back to {props.clientName}. Only allow apps you trust.</p>
+      <p class="note">
+        You will be sent back to {props.clientName} at <span class="redirect">{props.redirectOrigin}</span>. Only allow apps you trust.
+      </p>
+      <p class="note">
+        Not {props.userName}? <a href={switchAccountHref(props.params)}>Sign in as someone else</a>
+      </p>
     </Layout>
   );
 }

@@ -1,7 +1,7 @@
 import type { Child } from "hono/jsx";
 
 /** The frame of every sign-in page: one card, readable on a phone, nothing loaded from elsewhere. */
-export function Layout(props: { title: string; children: Child }) {
+export function Layout(props: { title: string; site?: string; children: Child }) {
   return (
     <html lang="en">
       <head>
@@ -13,7 +13,7 @@ export function Layout(props: { title: string; children: Child }) {
       </head>
       <body>
         <main>
-          <p class="brand">Account sign-in</p>
+          <p class="brand">{props.site ? `${props.site} · account sign-in` : "Account sign-in"}</p>
           {props.children}
         </main>
       </body>

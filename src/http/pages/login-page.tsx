@@ -7,6 +7,7 @@ export interface LoginPageProps {
   /** Shown in the alert region and announced by screen readers. */
   error?: string;
   username?: string;
+  site?: string;
 }
 
 /**
@@ -17,7 +18,7 @@ export interface LoginPageProps {
 export function LoginPage(props: LoginPageProps) {
   const focusPassword = Boolean(props.username);
   return (
-    <Layout title={`Sign in – ${props.clientName}`}>
+    <Layout title={`${props.error ? "Error – " : ""}Sign in – ${props.clientName}`} {...(props.site ? { site: props.site } : {})}>
       <h1>Sign in</h1>
       <p class="lead">
         to continue to <strong>{props.clientName}</strong>
@@ -40,11 +41,21 @@ export function LoginPage(props: LoginPageProps) {
             value={props.username ?? ""}
             autofocus={!focusPassword}
             aria-describedby={props.error ? "login-error" : undefined}
+            aria-invalid={props.error ? "true" : undefined}
           />
         </div>
         <div class="field">
           <label for="password">Password</label>
-          <input type="password" id="password" name="password" autocomplete="current-password" required autofocus={focusPassword} />
+          <input
+            type="password"
+            id="password"
+            name="password"
+            autocomplete="current-password"
+            required
+            autofocus={focusPassword}
+            aria-describedby={props.error ? "login-error" : undefined}
+            aria-invalid={props.error ? "true" : undefined}
+          />
         </div>
         <div class="actions">
           <button type="submit">Sign in</button>
