@@ -1,6 +1,7 @@
 import type { ConsentObject } from "./browser/consent-object";
 import type { GrantObject } from "./grant-object/grant-object";
 import type { SessionObject } from "./browser/session-object";
+import type { DpopProofObject } from "./proofs/dpop-proof-object";
 import type { SigningKeyObject } from "./keys/signing-key-object";
 import type { LockoutObject } from "./registry/lockout-object";
 import type { RegistryObject } from "./registry/registry-object";
@@ -13,6 +14,7 @@ export interface Env {
   LOCKOUTS: DurableObjectNamespace<LockoutObject>;
   SESSIONS: DurableObjectNamespace<SessionObject>;
   CONSENTS: DurableObjectNamespace<ConsentObject>;
+  DPOP_PROOFS: DurableObjectNamespace<DpopProofObject>;
   TOKEN_STATUS: KVNamespace;
   REGISTRY_CACHE: KVNamespace;
   RENEW_TOKEN_PER_REQUEST?: string;
@@ -29,6 +31,7 @@ export interface Env {
   REFRESH_TOKEN_REUSE_INTERVAL?: string;
   REFRESH_TOKEN_MAX_LIFETIME?: string;
   SESSION_LIFETIME?: string;
+  DPOP_NONCE_REQUIRED?: string;
   ADMIN_USERNAME?: string;
   ADMIN_PASSWORD?: string;
 }

@@ -6,6 +6,7 @@ export { SigningKeyObject } from "./keys/signing-key-object";
 export { LockoutObject } from "./registry/lockout-object";
 export { SessionObject } from "./browser/session-object";
 export { ConsentObject } from "./browser/consent-object";
+export { DpopProofObject } from "./proofs/dpop-proof-object";
 
 /** Worker entry: every HTTPS call goes through the Hono app. */
 export default createApp();

@@ -24,6 +24,7 @@ describe("configuration (SPEC §3)", () => {
       SESSION_LIFETIME: undefined,
       REFRESH_TOKEN_REUSE_INTERVAL: undefined,
       REFRESH_TOKEN_MAX_LIFETIME: undefined,
+      DPOP_NONCE_REQUIRED: undefined,
     });
     expect(config).toEqual({
       renewTokenPerRequest: false,
@@ -39,6 +40,7 @@ describe("configuration (SPEC §3)", () => {
       sessionLifetime: 28_800,
       refreshTokenReuseInterval: 0,
       refreshTokenMaxLifetime: null,
+      dpopNonceRequired: false,
     });
   });
 

@@ -95,7 +95,7 @@ export class GrantObject extends DurableObject<Env> {
     const first = this.codes.byHash(request.codeHash);
     if (!key || !first) return failure("invalid_grant", CODE_INVALID);
     if (isReplay(first, request)) return this.revokeReplayed(request.codeHash);
-    const refused = codeRefusal(first, request, now());
+    const refused = codeRefusal(first, request, now(), key.jkt ?? null);
     if (refused) return refused;
     const fence = { clientEpoch: request.clientEpoch, userEpoch: first.userEpoch };
     if (!this.storage.meta.isIndexed()) {
@@ -108,7 +108,7 @@ export class GrantObject extends DurableObject<Env> {
     const step = this.ctx.storage.transactionSync((): IssueStep | { replay: true } => {
       const code = this.codes.byHash(request.codeHash);
       if (isReplay(code, request)) return { replay: true };
-      const refusedNow = codeRefusal(code, request, issuedAt);
+      const refusedNow = codeRefusal(code, request, issuedAt, key.jkt ?? null);
       if (refusedNow || !code) return refusedNow ?? failure("invalid_grant", CODE_INVALID);
       const issued = issueInTransaction(this.storage, this.transaction(issue, issuedAt), { ...minted, request: issue, fence, familyId: code.id });
       if (!issued.ok) return issued;

@@ -50,6 +50,8 @@ export interface RedeemRequest extends Omit<IssueRequest, "key" | "fence" | "sub
   clientEpoch: number;
   redirectUri: string | null;
   verifierHash: string;
+  /** The DPoP key of the token request's proof (must be the one the code was bound to). */
+  jkt: string | null;
 }
 
 /** A refresh grant request (SPEC §5.4). `scope` is the requested scope, null for the grant's own. */
@@ -66,6 +68,8 @@ export interface RefreshRequest extends IssueSettings {
   /** The client's registration as it is now: its scope list (null: any) and grant types. */
   allowedScope: string | null;
   grantTypes: string[];
+  /** The DPoP key of the request's proof: a bound grant refreshes only with its own key. */
+  jkt: string | null;
 }
 
 /** A revocation request (RFC 7009): the hash of the presented token and the authenticated client. */

@@ -8,9 +8,16 @@ export interface GrantKey {
   clientId: string;
   username: string;
   scope: string;
+  /**
+   * SPEC §13: the JWK thumbprint of a DPoP-bound key, as WSO2 puts the token binding reference
+   * in its lock: one user on two devices holds two keys, and a bearer request never renews a
+   * bound token. Absent for bearer tokens.
+   */
+  jkt?: string;
 }
 
 /** The Durable Object name of a key: one object per key, found with getByName(). */
 export function grantObjectName(key: GrantKey): string {
-  return JSON.stringify(["grant/v1", key.clientId, key.username, key.scope]);
+  const parts = ["grant/v1", key.clientId, key.username, key.scope];
+  return JSON.stringify(key.jkt ? [...parts, key.jkt] : parts);
 }

@@ -56,6 +56,7 @@ export class TokenMinter {
       issuer: spec.issuer,
       issuedAt: spec.issuedAt,
       expiresAt: spec.expiresAt,
+      ...(spec.key.jkt ? { jkt: spec.key.jkt } : {}),
     };
   }
 }

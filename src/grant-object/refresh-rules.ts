@@ -12,6 +12,7 @@ export interface PresentedRefresh {
   maxLifetimeMs: number | null;
   allowedScope: string | null;
   grantTypes: string[];
+  jkt: string | null;
 }
 
 /** The scope the caller may always hold, even with a scope list (SPEC §5.1). */
@@ -31,6 +32,10 @@ export function checkRefresh(
 ): Outcome<{ refresh: RefreshRow; scope: string; deadline: number | null }> {
   if (!refresh || refresh.expiresAt - now <= EXPIRY_MARGIN_MS) return failure("invalid_grant", MESSAGES.refreshTokenInvalid);
   if (key.clientId !== request.clientId) return failure("invalid_grant", MESSAGES.refreshTokenOfOtherClient);
+  // SPEC §13: the binding is part of the key; a bound grant refreshes only with proofs of its key.
+  if ((key.jkt ?? null) !== request.jkt) {
+    return failure("invalid_dpop_proof", key.jkt ? "The grant is bound to another DPoP key." : "The grant is not DPoP-bound; refresh it without a proof.");
+  }
   // Issued under an older client secret than the caller authenticated with, or presented with a
   // secret older than the object knows: dead either way.
   if (refresh.clientEpoch < request.clientEpoch || request.clientEpoch < fence.clientEpoch) {

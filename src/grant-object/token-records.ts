@@ -44,6 +44,7 @@ export function tokenRecordOf(context: RecordContext, token: RecordedToken): Tok
     iss: context.issuer,
     jti: jtiOf({ grantId: context.grantId, tokenId: token.row.id }),
     ...(token.aud ? { aud: token.aud } : {}),
+    ...(key.jkt ? { cnf_jkt: key.jkt } : {}),
     grant_type: token.grantType,
     grant: context.grantId,
     iat: Math.floor(token.row.issuedAt / 1000),

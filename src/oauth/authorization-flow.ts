@@ -71,7 +71,7 @@ export function denyConsent(context: FlowContext, request: AuthorizationRequest)
 /** The code lives in the grant object of its key (client, user, granted scopes): redeemed where its tokens live. */
 async function issueCode(context: FlowContext, request: AuthorizationRequest, session: SessionView): Promise<string> {
   const { env } = context;
-  const key: GrantKey = { clientId: request.client.client_id, username: session.userName, scope: scopeOf(request) };
+  const key: GrantKey = { clientId: request.client.client_id, username: session.userName, scope: scopeOf(request), ...(request.dpopJkt ? { jkt: request.dpopJkt } : {}) };
   const grantId = env.GRANTS.idFromName(grantObjectName(key));
   // The session learns which grant object its tokens live in first, so logout can always find them.
   const recorded = await env.SESSIONS.get(env.SESSIONS.idFromString(session.sessionId)).recordGrant(grantId.toString());

@@ -23,6 +23,8 @@ export interface AuthorizationRequest {
   prompt: Set<Prompt>;
   maxAge: number | null; // seconds
   loginHint: string | null;
+  /** RFC 9449 §10: the DPoP key the code is bound to; its tokens then are too. */
+  dpopJkt: string | null;
   /** The parameters as received, to carry through the login and consent forms. */
   params: Record<string, string>;
 }
@@ -46,6 +48,7 @@ export const AUTHORIZATION_PARAMETERS = [
   "prompt",
   "max_age",
   "login_hint",
+  "dpop_jkt",
 ] as const;
 
 const CODE_CHALLENGE = /^[A-Za-z0-9_-]{43}$/; // base64url of a SHA-256 digest (RFC 7636 §4.2)
@@ -109,6 +112,9 @@ export async function parseAuthorizationRequest(env: Env, encoded: string): Prom
   const maxAgeText = single("max_age");
   if (maxAgeText !== null && !/^\d{1,10}$/.test(maxAgeText)) return fail(invalidRequest("max_age must be a whole number of seconds"));
 
+  const dpopJkt = single("dpop_jkt");
+  if (dpopJkt !== null && !/^[A-Za-z0-9_-]{43}$/.test(dpopJkt)) return fail(invalidRequest("dpop_jkt must be a JWK SHA-256 thumbprint (RFC 7638)"));
+
   const params: Record<string, string> = {};
   for (const name of AUTHORIZATION_PARAMETERS) {
     const value = single(name);
@@ -127,6 +133,7 @@ export async function parseAuthorizationRequest(env: Env, encoded: string): Prom
       prompt,
       maxAge: maxAgeText === null ? null : Number(maxAgeText),
       loginHint: single("login_hint"),
+      dpopJkt,
       params,
     },
   };

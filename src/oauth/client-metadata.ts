@@ -40,6 +40,7 @@ export function parseClientMetadata(body: unknown): ClientMetadata {
     ...(redirects.length > 0 ? { redirect_uris: redirects } : {}),
     ...(logoutRedirects.length > 0 ? { post_logout_redirect_uris: logoutRedirects } : {}),
     ...flag("skip_consent", fields.skip_consent),
+    ...flag("dpop_bound_access_tokens", fields.dpop_bound_access_tokens),
     ...scope(fields.scope),
     ...tokenFormat(fields.access_token_format),
     ...lifetime("access_token_lifetime", fields.access_token_lifetime),

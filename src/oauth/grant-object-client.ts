@@ -30,6 +30,8 @@ export interface CallContext {
   config: Config;
   client: ClientRecord;
   issuer: string;
+  /** The thumbprint of the request's valid DPoP proof key (SPEC §13), or null for bearer. */
+  jkt: string | null;
 }
 
 /** The server's settings, overridden by the client's own where it registered some. */
@@ -46,7 +48,7 @@ function settingsOf({ config, client, issuer }: CallContext): IssueSettings {
 export async function issueForKey(context: CallContext, request: { grantType: string; scope: string; owner: Owner }): Promise<IssuedTokens> {
   const { env, config, client } = context;
   const settings = settingsOf(context);
-  const key: GrantKey = { clientId: client.client_id, username: request.owner.username, scope: request.scope };
+  const key: GrantKey = { clientId: client.client_id, username: request.owner.username, scope: request.scope, ...(context.jkt ? { jkt: context.jkt } : {}) };
   const outcome = await call(() =>
     env.GRANTS.getByName(grantObjectName(key)).issueTokens({
       ...settings,
@@ -81,6 +83,7 @@ export async function redeemCode(
       redirectUri: request.redirectUri,
       verifierHash: request.verifierHash,
       grantType: "authorization_code",
+      jkt: context.jkt,
       renewAccessToken: config.renewTokenPerRequest || generatorFor(settings.accessTokenFormat).alwaysRenews,
       renewRefreshToken: config.renewTokenPerRequest,
       // SPEC §10: only clients registered for refresh_token get one they could use.
@@ -108,6 +111,7 @@ export async function refreshGrant(context: CallContext, request: { refreshToken
       maxLifetimeMs: context.config.refreshTokenMaxLifetime === null ? null : context.config.refreshTokenMaxLifetime * 1000,
       allowedScope: context.client.scope ?? null,
       grantTypes: context.client.grant_types,
+      jkt: context.jkt,
     }),
   );
   return valueOf(outcome);

@@ -19,6 +19,8 @@ export type OAuthErrorCode =
   | "consent_required"
   | "invalid_token"
   | "insufficient_scope"
+  | "invalid_dpop_proof"
+  | "use_dpop_nonce"
   | "not_found"
   | "conflict"
   | "server_error"
@@ -39,6 +41,8 @@ const STATUS: Record<OAuthErrorCode, number> = {
   consent_required: 400,
   invalid_token: 401,
   insufficient_scope: 403,
+  invalid_dpop_proof: 400,
+  use_dpop_nonce: 400,
   not_found: 404,
   conflict: 409,
   server_error: 500,

@@ -14,6 +14,8 @@ export interface ClientRecord {
   post_logout_redirect_uris?: string[];
   /** A first-party app: the consent page is never shown (WSO2's "skip consent"). */
   skip_consent?: boolean;
+  /** RFC 9449 §5.2: the client always uses DPoP; a token request without a proof is refused. */
+  dpop_bound_access_tokens?: boolean;
   /** Space-separated scopes the client may obtain; absent means any scope. */
   scope?: string;
   /** Per-client overrides of ACCESS_TOKEN_FORMAT, ACCESS_TOKEN_LIFETIME, REFRESH_TOKEN_LIFETIME. */
@@ -44,6 +46,7 @@ const decodeClient = versioned(
       redirect_uris: array(string),
       post_logout_redirect_uris: array(string),
       skip_consent: boolean,
+      dpop_bound_access_tokens: boolean,
       scope: string,
       access_token_format: string,
       access_token_lifetime: number,
@@ -77,6 +80,7 @@ export function clientInformation(client: ClientRecord): Record<string, unknown>
     ...(client.redirect_uris ? { redirect_uris: client.redirect_uris } : {}),
     ...(client.post_logout_redirect_uris ? { post_logout_redirect_uris: client.post_logout_redirect_uris } : {}),
     ...(client.skip_consent ? { skip_consent: true } : {}),
+    ...(client.dpop_bound_access_tokens ? { dpop_bound_access_tokens: true } : {}),
     token_endpoint_auth_method: client.token_endpoint_auth_method,
   };
 }

@@ -22,6 +22,7 @@ export interface TokenRecord {
   iss: string;
   jti: string;
   aud?: string; // self-contained (JWT) access tokens
+  cnf_jkt?: string; // DPoP-bound (RFC 9449 §6): the key's thumbprint
   grant_type: string;
   grant: string; // the owning grant object's id, for strong introspection
   iat: number; // epoch seconds
@@ -71,7 +72,7 @@ const decodeTokenRecord = versioned(
       iat: number,
       exp: number,
     },
-    { username: string, aud: string },
+    { username: string, aud: string, cnf_jkt: string },
   ),
 );
 

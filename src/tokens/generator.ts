@@ -13,6 +13,8 @@ export interface AccessTokenInput {
   issuer: string;
   issuedAt: number; // epoch ms
   expiresAt: number; // epoch ms
+  /** RFC 9449 §6: the DPoP key the token is bound to (`cnf.jkt`). */
+  jkt?: string;
 }
 
 /** Key material a generator may use: the grant object's HMAC key, the server's signing key. */

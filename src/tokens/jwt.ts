@@ -12,7 +12,7 @@ export const jwtGenerator: AccessTokenGenerator = {
   alwaysRenews: true,
   async generate(keys, input) {
     const signingKey = await keys.signingKey();
-    return new SignJWT({ client_id: input.clientId, scope: input.scope })
+    return new SignJWT({ client_id: input.clientId, scope: input.scope, ...(input.jkt ? { cnf: { jkt: input.jkt } } : {}) })
       .setProtectedHeader({ alg: signingKey.alg, typ: "at+jwt", kid: signingKey.kid })
       .setIssuer(input.issuer)
       .setSubject(input.subject)

@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 const LAYERS: readonly (readonly string[])[] = [
   ["http"],
   ["oauth", "scim"],
-  ["grant-object", "registry", "browser"],
+  ["grant-object", "registry", "browser", "proofs"],
   ["keys"],
   ["store"],
   ["tokens"],

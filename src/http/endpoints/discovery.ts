@@ -1,3 +1,4 @@
+import { DPOP_ALGORITHMS } from "../../oauth/dpop";
 import { SUPPORTED_GRANT_TYPES } from "../../oauth/grant-types";
 import { CLAIMS_SUPPORTED, SCOPE_CLAIMS } from "../../oauth/user-claims";
 import type { AppContext } from "../context";
@@ -28,6 +29,7 @@ function oauthMetadata(issuer: string): Record<string, unknown> {
     // Also here, not only in the OpenID document: a client reading RFC 8414 metadata would
     // otherwise assume RS256 for the ID Tokens the code exchange returns.
     id_token_signing_alg_values_supported: ["ES256"],
+    dpop_signing_alg_values_supported: DPOP_ALGORITHMS,
   };
 }
 

@@ -43,7 +43,7 @@ function activeResponse(record: TokenRecord): Record<string, unknown> {
     scope: record.scope,
     client_id: record.client_id,
     ...(record.username ? { username: record.username } : {}),
-    token_type: record.kind === "access" ? "Bearer" : "refresh_token",
+    token_type: record.kind === "access" ? (record.cnf_jkt ? "DPoP" : "Bearer") : "refresh_token",
     exp: record.exp,
     iat: record.iat,
     nbf: record.iat,
@@ -51,5 +51,6 @@ function activeResponse(record: TokenRecord): Record<string, unknown> {
     iss: record.iss,
     jti: record.jti,
     ...(record.aud ? { aud: record.aud } : {}),
+    ...(record.cnf_jkt ? { cnf: { jkt: record.cnf_jkt } } : {}),
   };
 }
