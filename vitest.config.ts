@@ -12,7 +12,7 @@ export default defineConfig({
           cloudflareTest({
             wrangler: { configPath: "./wrangler.toml" },
             // Secrets are not in wrangler.toml; tests use the local development defaults.
-            miniflare: { bindings: { ADMIN_USERNAME: "admin", ADMIN_PASSWORD: "admin" } },
+            miniflare: { bindings: { ADMIN_USERNAME: "admin", ADMIN_PASSWORD: "admin", TOKEN_SECRET: "test-token-secret-0123456789-0123456789" } },
           }),
         ],
         test: { name: "workers", include: ["test/*.test.ts"], testTimeout: 30_000 },

@@ -34,4 +34,5 @@ export interface Env {
   DPOP_NONCE_REQUIRED?: string;
   ADMIN_USERNAME?: string;
   ADMIN_PASSWORD?: string;
+  TOKEN_SECRET?: string;
 }

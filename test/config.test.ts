@@ -4,7 +4,7 @@ import type { Env } from "../src/env";
 import { call, FORM_TYPE, form } from "./helpers/http";
 import { bindings, passwordParams, registerClient, tokenRequest } from "./helpers/oauth";
 
-const base = { ...bindings, ADMIN_USERNAME: "admin", ADMIN_PASSWORD: "admin" } as Env;
+const base = { ...bindings, ADMIN_USERNAME: "admin", ADMIN_PASSWORD: "admin", TOKEN_SECRET: "a-token-secret-of-at-least-32-characters" } as Env;
 
 describe("configuration (SPEC §3)", () => {
   it("uses the documented defaults when variables are unset", () => {
@@ -35,6 +35,7 @@ describe("configuration (SPEC §3)", () => {
       introspectionConsistency: "eventual",
       issuer: undefined,
       admin: { username: "admin", password: "admin" },
+      tokenSecret: "a-token-secret-of-at-least-32-characters",
       lockout: { maxFailedAttempts: 5, windowMs: 900_000, durationMs: 900_000 },
       authorizationCodeLifetime: 300,
       sessionLifetime: 28_800,
@@ -42,6 +43,14 @@ describe("configuration (SPEC §3)", () => {
       refreshTokenMaxLifetime: null,
       dpopNonceRequired: false,
     });
+  });
+
+  it("a fresh clone's wrangler dev (a loopback host, no secrets set) uses the local development defaults; nothing else does", () => {
+    const unset = { ...base, ADMIN_USERNAME: undefined, ADMIN_PASSWORD: undefined, TOKEN_SECRET: undefined };
+    expect(parseConfig(unset, true)).toMatchObject({ admin: { username: "admin", password: "admin" } });
+    expect(parseConfig(unset, true).tokenSecret.length).toBeGreaterThanOrEqual(32);
+    expect(() => parseConfig(unset, false)).toThrow(/^TOKEN_SECRET /);
+    expect(parseConfig({ ...base, ADMIN_PASSWORD: "set" }, true).admin.password).toBe("set");
   });
 
   it("ships wrangler.toml with renewal per request on", () => {
@@ -83,6 +92,8 @@ describe("configuration (SPEC §3)", () => {
     ["ACCOUNT_LOCK_MAX_FAILED_ATTEMPTS", "five"],
     ["ACCOUNT_LOCK_DURATION", "0"],
     ["ADMIN_USERNAME", undefined],
+    ["TOKEN_SECRET", undefined],
+    ["TOKEN_SECRET", "too short"],
   ] as const) {
     it(`rejects ${variable}=${JSON.stringify(value)} with an error naming it`, () => {
       const attempt = () => parseConfig({ ...base, [variable]: value });

@@ -36,6 +36,7 @@ function issueAsIfAuthenticatedAt(key: GrantKey, clientEpoch: number) {
     key,
     subject: key.username,
     sessionId: null,
+    tokenKey: "dGVzdC1ncmFudC10b2tlbi1rZXktMDEyMzQ1Njc4OQ",
     fence: { clientEpoch, userEpoch: 0 },
     grantType: "password",
     renewAccessToken: true,

@@ -10,6 +10,8 @@ export interface Config {
   introspectionConsistency: "eventual" | "strong";
   issuer: string | undefined;
   admin: { username: string; password: string };
+  /** The secret grant objects' token keys derive from (see oauth/token-key.ts). */
+  tokenSecret: string;
   lockout: { maxFailedAttempts: number; windowMs: number; durationMs: number };
   /** SPEC §12: seconds a just-rotated refresh token still gets the same new pair (0: never). */
   refreshTokenReuseInterval: number;
@@ -87,8 +89,22 @@ function issuer(env: Env): string | undefined {
   return raw.replace(/\/$/, "");
 }
 
-function secret(env: Env, name: "ADMIN_USERNAME" | "ADMIN_PASSWORD"): string {
+/**
+ * Local development defaults of the secrets, used only when a secret is unset and the request
+ * came to a loopback host (wrangler dev on a fresh clone): never on a deployed Worker, which is
+ * reached at its public hostname only.
+ */
+export const LOCAL_SECRETS = {
+  ADMIN_USERNAME: "admin",
+  ADMIN_PASSWORD: "admin",
+  TOKEN_SECRET: "local-development-only-token-secret-0123456789",
+} as const;
+
+const MIN_TOKEN_SECRET_LENGTH = 32;
+
+function secret(env: Env, name: keyof typeof LOCAL_SECRETS, local: boolean): string {
   const value = env[name];
+  if ((value === undefined || value === "") && local) return LOCAL_SECRETS[name];
   if (typeof value !== "string" || value === "") {
     throw new ConfigError(
       name,
@@ -98,7 +114,11 @@ function secret(env: Env, name: "ADMIN_USERNAME" | "ADMIN_PASSWORD"): string {
   return value;
 }
 
-export function parseConfig(env: Env): Config {
+export function parseConfig(env: Env, local = false): Config {
+  const tokenSecret = secret(env, "TOKEN_SECRET", local);
+  if (tokenSecret.length < MIN_TOKEN_SECRET_LENGTH) {
+    throw new ConfigError("TOKEN_SECRET", `must be at least ${MIN_TOKEN_SECRET_LENGTH} characters (e.g. \`openssl rand -base64 32\`)`);
+  }
   return {
     // The shipped wrangler.toml turns renewal on; unset means WSO2's default, off.
     renewTokenPerRequest: bool(env, "RENEW_TOKEN_PER_REQUEST", false),
@@ -113,7 +133,8 @@ export function parseConfig(env: Env): Config {
       "eventual",
     ),
     issuer: issuer(env),
-    admin: { username: secret(env, "ADMIN_USERNAME"), password: secret(env, "ADMIN_PASSWORD") },
+    admin: { username: secret(env, "ADMIN_USERNAME", local), password: secret(env, "ADMIN_PASSWORD", local) },
+    tokenSecret,
     // WSO2's account-lock handler: 5 failures within 15 minutes lock for 15 minutes.
     lockout: {
       maxFailedAttempts: wholeNumber(env, "ACCOUNT_LOCK_MAX_FAILED_ATTEMPTS", 5),
@@ -130,14 +151,19 @@ export function parseConfig(env: Env): Config {
   };
 }
 
-const parsed = new WeakMap<Env, Config>();
+const parsed = new WeakMap<Env, Map<boolean, Config>>();
 
-/** The configuration of this environment, parsed on first use and kept for the isolate's life. */
-export function configOf(env: Env): Config {
-  let config = parsed.get(env);
+/**
+ * The configuration of this environment, parsed on first use and kept for the isolate's life.
+ * `local`: the request came to a loopback host, so unset secrets take their local defaults.
+ */
+export function configOf(env: Env, local = false): Config {
+  let byLocality = parsed.get(env);
+  if (!byLocality) parsed.set(env, (byLocality = new Map()));
+  let config = byLocality.get(local);
   if (!config) {
-    config = parseConfig(env);
-    parsed.set(env, config);
+    config = parseConfig(env, local);
+    byLocality.set(local, config);
   }
   return config;
 }

@@ -41,6 +41,7 @@ export class GrantObject extends DurableObject<Env> {
   private readonly answers: TokenAnswers;
   private readonly tombstones: Tombstones;
   private keys!: GeneratorKeys;
+  private keyMaterial: string | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -53,13 +54,23 @@ export class GrantObject extends DurableObject<Env> {
     this.tombstones = new Tombstones(ctx.storage.sql);
     void ctx.blockConcurrencyWhile(async () => {
       migrateGrantSchema(ctx.storage.sql);
-      const tokenKey = await importTokenKey(this.storage.meta.tokenKeyMaterial());
-      this.keys = { tokenKey, signingKey: () => currentSigningKey(this.env) };
+      const legacy = this.storage.meta.legacyTokenKeyMaterial();
+      if (legacy) await this.useKeys(legacy);
     });
+  }
+
+  /** The token key of this object (see IssueSettings.tokenKey), imported once per material. */
+  private async useKeys(material: string): Promise<void> {
+    const chosen = this.storage.meta.legacyTokenKeyMaterial() ?? material;
+    if (this.keyMaterial === chosen) return;
+    const tokenKey = await importTokenKey(chosen);
+    this.keys = { tokenKey, signingKey: () => currentSigningKey(this.env) };
+    this.keyMaterial = chosen;
   }
 
   /** SPEC §5.2: issue (or, with renewal off, hand back) the key's tokens. */
   async issueTokens(request: IssueRequest): Promise<TokenOutcome> {
+    await this.useKeys(request.tokenKey);
     if (!this.storage.meta.isIndexed()) {
       const indexed = await joinGrantIndex(this.env, this.storage.meta, { objectId: this.ctx.id.toString(), key: request.key, fence: request.fence });
       if (indexed !== "indexed") return indexRefusal(indexed);
@@ -74,13 +85,14 @@ export class GrantObject extends DurableObject<Env> {
 
   /** SPEC §10: stores a single-use authorization code for this key and returns it. */
   async createCode(request: CodeRequest): Promise<string> {
+    await this.useKeys(request.tokenKey);
     const code = await this.minter.opaque("code");
     const issuedAt = now();
     this.ctx.storage.transactionSync(() => {
       this.storage.meta.bindKey(request.key);
       this.codes.prune(issuedAt);
       const expiresAt = issuedAt + request.lifetimeMs;
-      const { key, lifetimeMs: _lifetime, ...bound } = request;
+      const { key, lifetimeMs: _lifetime, tokenKey: _tokenKey, ...bound } = request;
       this.codes.insert({ ...bound, clientId: key.clientId, id: code.id, hash: code.hash, issuedAt, expiresAt, keepUntil: expiresAt, redeemedAt: null, accessId: null, refreshId: null });
     });
     return code.token;
@@ -91,6 +103,7 @@ export class GrantObject extends DurableObject<Env> {
    * one) is a replay: refused, and the tokens the first gave are revoked (§4.1.2).
    */
   async redeemCode(request: RedeemRequest): Promise<TokenOutcome> {
+    await this.useKeys(request.tokenKey);
     const key = this.storage.meta.key();
     const first = this.codes.byHash(request.codeHash);
     if (!key || !first) return failure("invalid_grant", CODE_INVALID);
@@ -124,6 +137,7 @@ export class GrantObject extends DurableObject<Env> {
 
   /** SPEC §5.4 and §12: exchange a refresh token of this grant (see refresh-flow.ts). */
   async refreshTokens(request: RefreshRequest): Promise<TokenOutcome> {
+    await this.useKeys(request.tokenKey);
     return refreshGrant(
       {
         storage: this.storage,

@@ -11,6 +11,11 @@ import type { GrantKey } from "./key";
 
 /** What every request that issues tokens carries: the Worker's configuration for them. */
 export interface IssueSettings {
+  /**
+   * This object's HMAC key for opaque token strings, base64url: derived by the Worker from
+   * TOKEN_SECRET and the object's id, so it is never in the object's storage.
+   */
+  tokenKey: string;
   issuer: string;
   accessTokenFormat: string;
   accessTokenLifetimeMs: number;
@@ -32,6 +37,7 @@ export interface IssueRequest extends Omit<IssuePolicy, "scope" | "format">, Iss
 /** An authorization code to create for this key (SPEC §10), after the user approved the request. */
 export interface CodeRequest {
   key: GrantKey;
+  tokenKey: string;
   subject: string;
   redirectUri: string;
   redirectUriSent: boolean;

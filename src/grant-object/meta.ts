@@ -1,5 +1,4 @@
 import type { Fence } from "../protocol/fence";
-import { newTokenKeyMaterial } from "../tokens/opaque";
 import { grantObjectName, type GrantKey } from "./key";
 
 /**
@@ -10,13 +9,13 @@ import { grantObjectName, type GrantKey } from "./key";
 export class GrantMeta {
   constructor(private readonly sql: SqlStorage) {}
 
-  /** The HMAC key material for token strings, created on first use. */
-  tokenKeyMaterial(): string {
-    const existing = this.get("token_key");
-    if (existing) return existing;
-    const material = newTokenKeyMaterial();
-    this.set("token_key", material);
-    return material;
+  /**
+   * The HMAC key of an object created before token keys were derived from TOKEN_SECRET (it kept
+   * its own in storage): its live tokens keep working. New objects store none (SPEC §6: a storage
+   * copy alone must not re-derive a token).
+   */
+  legacyTokenKeyMaterial(): string | null {
+    return this.get("token_key");
   }
 
   key(): GrantKey | null {

@@ -6,6 +6,7 @@ import { grantObjectName, type GrantKey } from "../grant-object/key";
 import { describable, OAuthError } from "../protocol/errors";
 import { now } from "../runtime/clock";
 import { scopeOf, type AuthorizationRequest } from "./authorization-request";
+import { grantTokenKey } from "./token-key";
 
 /** What the browser sees next: the login page, the consent page, or a redirect back to the client. */
 export type NextStep = { kind: "login" } | { kind: "consent"; session: SessionView } | { kind: "redirect"; location: string };
@@ -78,6 +79,7 @@ async function issueCode(context: FlowContext, request: AuthorizationRequest, se
   if (!recorded) throw new OAuthError("login_required", "The session ended.");
   return env.GRANTS.get(grantId).createCode({
     key,
+    tokenKey: await grantTokenKey(context.config, grantId.toString()),
     subject: session.userId,
     redirectUri: request.redirectUri,
     redirectUriSent: request.redirectUriSent,

@@ -8,6 +8,7 @@ import { isPublic, type ClientRecord } from "../registry/client-record";
 import { CODE_INVALID } from "../grant-object/code-rules";
 import { generatorFor } from "../tokens/generator";
 import { sha256 } from "../tokens/hash";
+import { grantTokenKey } from "./token-key";
 
 /**
  * The Worker side of the grant objects: turns validated requests and the configuration into the
@@ -35,8 +36,9 @@ export interface CallContext {
 }
 
 /** The server's settings, overridden by the client's own where it registered some. */
-function settingsOf({ config, client, issuer }: CallContext): IssueSettings {
+async function settingsOf({ config, client, issuer }: CallContext, objectId: string): Promise<IssueSettings> {
   return {
+    tokenKey: await grantTokenKey(config, objectId),
     issuer,
     accessTokenFormat: generatorFor(client.access_token_format ?? config.accessTokenFormat).format,
     accessTokenLifetimeMs: (client.access_token_lifetime ?? config.accessTokenLifetime) * 1000,
@@ -47,10 +49,11 @@ function settingsOf({ config, client, issuer }: CallContext): IssueSettings {
 /** password / client_credentials: issue (or hand back) the tokens of the request's key. */
 export async function issueForKey(context: CallContext, request: { grantType: string; scope: string; owner: Owner }): Promise<IssuedTokens> {
   const { env, config, client } = context;
-  const settings = settingsOf(context);
   const key: GrantKey = { clientId: client.client_id, username: request.owner.username, scope: request.scope, ...(context.jkt ? { jkt: context.jkt } : {}) };
+  const id = env.GRANTS.idFromName(grantObjectName(key));
+  const settings = await settingsOf(context, id.toString());
   const outcome = await call(() =>
-    env.GRANTS.getByName(grantObjectName(key)).issueTokens({
+    env.GRANTS.get(id).issueTokens({
       ...settings,
       key,
       subject: request.owner.subject,
@@ -73,7 +76,7 @@ export async function redeemCode(
   const { env, config, client } = context;
   const owner = grantObjectOfToken(env, request.code);
   if (!owner) throw invalidGrant(CODE_INVALID);
-  const settings = settingsOf(context);
+  const settings = await settingsOf(context, owner.id.toString());
   const outcome = await call(async () =>
     owner.redeemCode({
       ...settings,
@@ -98,9 +101,10 @@ export async function refreshGrant(context: CallContext, request: { refreshToken
   const owner = grantObjectOfToken(context.env, request.refreshToken);
   if (!owner) throw invalidGrant(MESSAGES.refreshTokenInvalid);
   const refreshTokenHash = await sha256(request.refreshToken);
+  const settings = await settingsOf(context, owner.id.toString());
   const outcome = await call(() =>
     owner.refreshTokens({
-      ...settingsOf(context),
+      ...settings,
       refreshTokenHash,
       clientId: context.client.client_id,
       clientEpoch: context.client.epoch,
