@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { RegistryObject } from "../src/registry/registry-object";
-import { basic, call, form, FORM_TYPE } from "./helpers/http";
+import { ADMIN_BASIC, basic, call, form, FORM_TYPE } from "./helpers/http";
+import { recordKv } from "./helpers/kv";
 import { passwordParams, registerClient } from "./helpers/oauth";
 
 async function tokenCall(headers: Record<string, string>, params: Record<string, string>) {
@@ -75,16 +76,33 @@ describe("client authentication (RFC 6749 §2.3, SPEC §4)", () => {
   });
 });
 
-describe("unknown client ids", () => {
-  it("reach the registry object once per isolate for a few seconds, not on every request", async () => {
+describe("unknown client ids (SPEC §14)", () => {
+  /** A client id of the issued shape (32 base64url characters) whose MAC is wrong. */
+  const forged = () => btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(24)))).replace(/\+/g, "-").replace(/\//g, "_");
+
+  it("an id the server could not have issued never reaches the registry object, nor KV", async () => {
     const findClient = vi.spyOn(RegistryObject.prototype, "findClient"); // calls through
+    const kv = recordKv("REGISTRY_CACHE");
     try {
-      const madeUp = `made-up-${crypto.randomUUID()}`;
-      for (let i = 0; i < 3; i++) {
+      for (const madeUp of [`made-up-${crypto.randomUUID()}`, forged(), forged()]) {
         expect((await tokenCall({ Authorization: basic(madeUp, "secret") }, passwordParams())).status).toBe(401);
       }
-      const lookups = findClient.mock.calls.map(([id]) => id);
-      expect(lookups.filter((id) => id === madeUp)).toHaveLength(1);
+      expect(findClient).not.toHaveBeenCalled();
+      expect(kv.kv.gets).toBe(0);
+    } finally {
+      findClient.mockRestore();
+    }
+  });
+
+  it("an issued id that is not (or no longer) registered reaches the registry once per isolate for a few seconds", async () => {
+    const client = await registerClient();
+    await call(`/api/identity/oauth2/dcr/v1.1/register/${client.id}`, { method: "DELETE", headers: { Authorization: ADMIN_BASIC, "Content-Type": "application/json" } });
+    const findClient = vi.spyOn(RegistryObject.prototype, "findClient"); // calls through
+    try {
+      for (let i = 0; i < 3; i++) {
+        expect((await tokenCall({ Authorization: basic(client.id, client.secret) }, passwordParams())).status).toBe(401);
+      }
+      expect(findClient.mock.calls.filter(([id]) => id === client.id)).toHaveLength(1);
     } finally {
       findClient.mockRestore();
     }

@@ -27,7 +27,8 @@ describe("application registration (RFC 7591/7592 at WSO2's paths)", () => {
       client_secret_expires_at: 0,
       token_endpoint_auth_method: "client_secret_basic",
     });
-    expect(body.client_id).toMatch(/^[A-Za-z0-9_-]{24}$/);
+    // 16 random bytes and an 8-byte MAC under TOKEN_SECRET (SPEC §14: recognisable without storage).
+    expect(body.client_id).toMatch(/^[A-Za-z0-9_-]{32}$/);
     expect(body.client_secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });
 

@@ -59,7 +59,7 @@ const PROMPTS: readonly Prompt[] = ["none", "login", "consent"];
  * redirect URI are checked first: until both are known good, an error is shown as a page and
  * never redirected (RFC 6749 §4.1.2.1); every later error goes back to the client.
  */
-export async function parseAuthorizationRequest(env: Env, encoded: string): Promise<AuthorizationParse> {
+export async function parseAuthorizationRequest(env: Env, tokenSecret: string, encoded: string): Promise<AuthorizationParse> {
   const pairs = formPairs(encoded);
   if (!pairs) return { ok: false, page: invalidRequest("the request is not valid URL-encoded UTF-8") };
   const counts = new Map<string, number>();
@@ -68,7 +68,7 @@ export async function parseAuthorizationRequest(env: Env, encoded: string): Prom
 
   const clientId = single("client_id");
   if (!clientId) return { ok: false, page: invalidRequest(counts.has("client_id") ? "client_id is repeated or empty" : "client_id is missing") };
-  const client = isVisibleAscii(clientId) && clientId.length <= 256 ? await findClient(env, clientId) : null;
+  const client = isVisibleAscii(clientId) && clientId.length <= 256 ? await findClient(env, tokenSecret, clientId) : null;
   if (!client) return { ok: false, page: new OAuthError("invalid_client", "There is no application with this client_id.", 400) };
   const registered = client.redirect_uris ?? [];
   if ((counts.get("redirect_uri") ?? 0) > 1) return { ok: false, page: invalidRequest("redirect_uri is repeated") };

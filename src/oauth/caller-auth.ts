@@ -26,5 +26,5 @@ export async function requireAdministratorOrClient(
   const clientId = formDecode(basic.credentials.username);
   const clientSecret = formDecode(basic.credentials.password);
   if (!clientId || !clientSecret) throw invalidClient();
-  await authenticateClient(env, { clientId, clientSecret });
+  await authenticateClient(env, config.tokenSecret, { clientId, clientSecret });
 }

@@ -46,17 +46,17 @@ export function readClientCredentials(authorization: string | undefined, form: P
  * Verifies the credentials against the registry; any mismatch is the same invalid_client. A
  * confidential client must present its secret; a public client must not present one.
  */
-export async function authenticateClient(env: Env, credentials: ClientCredentials): Promise<ClientRecord> {
+export async function authenticateClient(env: Env, tokenSecret: string, credentials: ClientCredentials): Promise<ClientRecord> {
   const { clientId, clientSecret } = credentials;
   if (!isVisibleAscii(clientId) || clientId.length > 256 || (clientSecret !== null && !isVisibleAscii(clientSecret))) {
     throw invalidClient();
   }
   if (clientSecret === null) {
-    const client = await findClient(env, clientId);
+    const client = await findClient(env, tokenSecret, clientId);
     if (!client || !isPublic(client)) throw invalidClient();
     return client;
   }
-  const [client, presentedHash] = await Promise.all([findClient(env, clientId), sha256(clientSecret)]);
+  const [client, presentedHash] = await Promise.all([findClient(env, tokenSecret, clientId), sha256(clientSecret)]);
   if (!client?.secret_hash || !digestsEqual(presentedHash, client.secret_hash)) throw invalidClient();
   return client;
 }

@@ -25,14 +25,14 @@ export const LOGOUT_PARAMETERS = ["id_token_hint", "post_logout_redirect_uri", "
  * have passed: §2 lets a client log out a session whose token expired); its `aud` names the
  * client. A post_logout_redirect_uri must be one the client registered, exactly.
  */
-export async function parseLogoutRequest(env: Env, issuer: string, params: Parameters): Promise<Outcome<LogoutRequest>> {
+export async function parseLogoutRequest(env: Env, tokenSecret: string, issuer: string, params: Parameters): Promise<Outcome<LogoutRequest>> {
   const hint = params.get("id_token_hint") || null;
   const claims = hint ? await verifyHint(env, issuer, hint) : null;
   if (hint && !claims) return invalid("The id_token_hint is not an ID Token of this server.");
   const clientId = params.get("client_id") || null;
   if (claims && clientId && claims.aud !== clientId) return invalid("client_id does not match the id_token_hint's audience.");
   const id = claims?.aud ?? clientId;
-  const client = id ? await findClient(env, id) : null;
+  const client = id ? await findClient(env, tokenSecret, id) : null;
   if (id && !client) return { ok: false, error: "invalid_client", description: "There is no application with this client_id." };
   const redirectUri = params.get("post_logout_redirect_uri") || null;
   if (redirectUri && !client) return invalid("post_logout_redirect_uri needs a client_id or an id_token_hint.");

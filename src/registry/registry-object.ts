@@ -50,11 +50,12 @@ export class RegistryObject extends DurableObject<Env> {
   // ---- clients -------------------------------------------------------------------------------
 
   /** Registers a client; the only time its secret exists in clear is this return value. */
-  async createClient(metadata: ClientMetadata): Promise<{ client: ClientRecord; clientSecret: string | null }> {
+  /** `clientId` is made by the Worker (client-ids.ts: it carries a MAC under TOKEN_SECRET). */
+  async createClient(metadata: ClientMetadata, clientId: string): Promise<{ client: ClientRecord; clientSecret: string | null }> {
     const clientSecret = metadata.token_endpoint_auth_method === "none" ? null : newSecret();
     const client: ClientRecord = {
       v: 1,
-      client_id: toBase64Url(randomBytes(18)),
+      client_id: clientId,
       ...metadata,
       ...(clientSecret ? { secret_hash: await sha256(clientSecret) } : {}),
       epoch: 1,

@@ -10,6 +10,8 @@ import { bindings } from "./oauth";
  */
 export class RecordingKv {
   readonly puts = new Map<string, number>();
+  /** Reads (get calls, a bulk get counting once) so far. */
+  gets = 0;
   failing = false;
   /** Puts attempted so far, held and failed ones included. */
   private started = 0;
@@ -69,6 +71,12 @@ export class RecordingKv {
             }
             this.puts.set(key, (this.puts.get(key) ?? 0) + 1);
             return target.put(key, value, options);
+          };
+        }
+        if (property === "get") {
+          return (...args: Parameters<KVNamespace["get"]>) => {
+            this.gets += 1;
+            return (target.get as (...a: unknown[]) => unknown).apply(target, args);
           };
         }
         const member = Reflect.get(target, property, target) as unknown;

@@ -25,7 +25,7 @@ export async function logoutEndpoint(c: AppContext): Promise<Response> {
     checkCsrf(c, params);
     if (answer !== "confirm" && answer !== "cancel") throw invalidRequest('logout must be "confirm" or "cancel"');
   }
-  const request = valueOf(await parseLogoutRequest(c.env, c.var.issuer, params));
+  const request = valueOf(await parseLogoutRequest(c.env, c.var.config.tokenSecret, c.var.issuer, params));
   const cookie = readCookie(c, SESSION_COOKIE);
   const session = await findSession(c.env, c.var.config, cookie);
   if (answer === "cancel") return renderPage(c, <LogoutDonePage signedOut={false} />, 200);

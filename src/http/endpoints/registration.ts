@@ -1,6 +1,7 @@
 import { parseClientMetadata } from "../../oauth/client-metadata";
 import { invalidClientMetadata, invalidRequest, valueOf } from "../../protocol/errors";
 import { clientInformation } from "../../registry/client-record";
+import { newClientId } from "../../registry/client-ids";
 import { registryObject } from "../../registry/lookup";
 import { readJsonBody } from "../body";
 import type { AppContext } from "../context";
@@ -11,7 +12,7 @@ import type { AppContext } from "../context";
  */
 export async function registerClient(c: AppContext): Promise<Response> {
   const metadata = parseClientMetadata(await readJson(c));
-  const { client, clientSecret } = await registryObject(c.env).createClient(metadata);
+  const { client, clientSecret } = await registryObject(c.env).createClient(metadata, await newClientId(c.var.config.tokenSecret));
   return c.json({ ...clientInformation(client), ...(clientSecret ? { client_secret: clientSecret } : {}) }, 201);
 }
 

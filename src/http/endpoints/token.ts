@@ -14,7 +14,7 @@ export async function tokenEndpoint(c: AppContext): Promise<Response> {
   const grantType = grantTypeOf(name);
   if (!grantType) throw unsupportedGrantType(`grant_type ${printable(name, 100)} is not supported`);
 
-  const client = await authenticateClient(c.env, readClientCredentials(c.req.header("Authorization"), params));
+  const client = await authenticateClient(c.env, c.var.config.tokenSecret, readClientCredentials(c.req.header("Authorization"), params));
   if (!client.grant_types.includes(name)) throw unauthorizedClient(`the client is not registered for the ${name} grant`);
   requireAll(params, grantType.required);
   const proof = await dpopProofOf(c, { method: "POST", url: c.req.url, nonceRequired: c.var.config.dpopNonceRequired });

@@ -1,0 +1,50 @@
+import { fromBase64Url, randomBytes, toBase64Url } from "../tokens/encoding";
+
+/**
+ * Client ids this server issues carry their own keyed MAC (SPEC §14 "made-up client ids never
+ * reach a Durable Object"): base64url(16 random bytes ‖ the first 8 bytes of HMAC-SHA256(key,
+ * the random part)), 32 characters, the key derived from TOKEN_SECRET. A presented id is checked
+ * without any storage read. Ids issued before (24 characters, 18 random bytes, no MAC) are only
+ * ever looked up in the KV projection, never in the registry object.
+ */
+const RANDOM_BYTES = 16;
+const MAC_BYTES = 8;
+const LEGACY_BYTES = 18;
+const encoder = new TextEncoder();
+
+let cached: { secret: string; key: Promise<CryptoKey> } | null = null;
+
+function macKey(tokenSecret: string): Promise<CryptoKey> {
+  if (!cached || cached.secret !== tokenSecret) {
+    const key = (async () => {
+      const base = await crypto.subtle.importKey("raw", encoder.encode(tokenSecret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+      const derived = await crypto.subtle.sign("HMAC", base, encoder.encode("client-id-key/v1"));
+      return crypto.subtle.importKey("raw", derived, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+    })();
+    cached = { secret: tokenSecret, key };
+  }
+  return cached.key;
+}
+
+async function macOf(tokenSecret: string, random: Uint8Array): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.sign("HMAC", await macKey(tokenSecret), random)).subarray(0, MAC_BYTES);
+}
+
+export async function newClientId(tokenSecret: string): Promise<string> {
+  const random = randomBytes(RANDOM_BYTES);
+  const bytes = new Uint8Array(RANDOM_BYTES + MAC_BYTES);
+  bytes.set(random, 0);
+  bytes.set(await macOf(tokenSecret, random), RANDOM_BYTES);
+  return toBase64Url(bytes);
+}
+
+export type ClientIdKind = "issued" | "legacy" | "impossible";
+
+/** What a presented client id can be, decided without storage. */
+export async function clientIdKind(tokenSecret: string, clientId: string): Promise<ClientIdKind> {
+  const bytes = clientId.length === 32 || clientId.length === 24 ? fromBase64Url(clientId) : null;
+  if (bytes?.length === LEGACY_BYTES) return "legacy";
+  if (bytes?.length !== RANDOM_BYTES + MAC_BYTES) return "impossible";
+  const expected = await macOf(tokenSecret, bytes.subarray(0, RANDOM_BYTES));
+  return crypto.subtle.timingSafeEqual(expected, bytes.subarray(RANDOM_BYTES)) ? "issued" : "impossible";
+}
