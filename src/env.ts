@@ -2,6 +2,7 @@ import type { ConsentObject } from "./browser/consent-object";
 import type { GrantObject } from "./grant-object/grant-object";
 import type { SessionObject } from "./browser/session-object";
 import type { DpopProofObject } from "./proofs/dpop-proof-object";
+import type { AdminThrottleObject } from "./registry/admin-throttle-object";
 import type { SigningKeyObject } from "./keys/signing-key-object";
 import type { LockoutObject } from "./registry/lockout-object";
 import type { RegistryObject } from "./registry/registry-object";
@@ -15,6 +16,7 @@ export interface Env {
   SESSIONS: DurableObjectNamespace<SessionObject>;
   CONSENTS: DurableObjectNamespace<ConsentObject>;
   DPOP_PROOFS: DurableObjectNamespace<DpopProofObject>;
+  ADMIN_THROTTLE: DurableObjectNamespace<AdminThrottleObject>;
   TOKEN_STATUS: KVNamespace;
   REGISTRY_CACHE: KVNamespace;
   RENEW_TOKEN_PER_REQUEST?: string;
@@ -32,6 +34,8 @@ export interface Env {
   REFRESH_TOKEN_MAX_LIFETIME?: string;
   SESSION_LIFETIME?: string;
   DPOP_NONCE_REQUIRED?: string;
+  MAX_SCOPES_PER_REQUEST?: string;
+  MAX_SCOPE_LENGTH?: string;
   ADMIN_USERNAME?: string;
   ADMIN_PASSWORD?: string;
   TOKEN_SECRET?: string;

@@ -42,6 +42,7 @@ describe("configuration (SPEC §3)", () => {
       refreshTokenReuseInterval: 0,
       refreshTokenMaxLifetime: null,
       dpopNonceRequired: false,
+      scopeLimits: { maxScopes: 32, maxLength: 128 },
     });
   });
 

@@ -14,3 +14,8 @@ export interface AppEnv {
 }
 
 export type AppContext = Context<AppEnv>;
+
+/** The caller as the OAuth rules see it: bindings, configuration and the client IP. */
+export function callerOf(c: Context<AppEnv>): { env: AppEnv["Bindings"]; config: Config; ip: string } {
+  return { env: c.env, config: c.var.config, ip: c.req.header("CF-Connecting-IP") ?? "unknown" };
+}

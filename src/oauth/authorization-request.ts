@@ -1,3 +1,4 @@
+import type { Config } from "../config/config";
 import type { Env } from "../env";
 import { invalidRequest, invalidScope, OAuthError, unauthorizedClient } from "../protocol/errors";
 import type { ClientRecord } from "../registry/client-record";
@@ -59,7 +60,8 @@ const PROMPTS: readonly Prompt[] = ["none", "login", "consent"];
  * redirect URI are checked first: until both are known good, an error is shown as a page and
  * never redirected (RFC 6749 §4.1.2.1); every later error goes back to the client.
  */
-export async function parseAuthorizationRequest(env: Env, tokenSecret: string, encoded: string): Promise<AuthorizationParse> {
+export async function parseAuthorizationRequest(env: Env, config: Config, encoded: string): Promise<AuthorizationParse> {
+  const { tokenSecret, scopeLimits: limits } = config;
   const pairs = formPairs(encoded);
   if (!pairs) return { ok: false, page: invalidRequest("the request is not valid URL-encoded UTF-8") };
   const counts = new Map<string, number>();
@@ -102,7 +104,7 @@ export async function parseAuthorizationRequest(env: Env, tokenSecret: string, e
 
   let scopes: string[];
   try {
-    scopes = normaliseScope(single("scope") ?? undefined);
+    scopes = normaliseScope(single("scope") ?? undefined, limits);
     checkClientScope(client.scope, scopes);
   } catch (error) {
     return fail(error instanceof OAuthError ? error : invalidScope("invalid scope"));

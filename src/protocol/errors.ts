@@ -21,6 +21,7 @@ export type OAuthErrorCode =
   | "insufficient_scope"
   | "invalid_dpop_proof"
   | "use_dpop_nonce"
+  | "slow_down"
   | "not_found"
   | "conflict"
   | "server_error"
@@ -43,6 +44,7 @@ const STATUS: Record<OAuthErrorCode, number> = {
   insufficient_scope: 403,
   invalid_dpop_proof: 400,
   use_dpop_nonce: 400,
+  slow_down: 429,
   not_found: 404,
   conflict: 409,
   server_error: 500,

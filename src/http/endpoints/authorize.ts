@@ -15,7 +15,7 @@ export async function authorizationEndpoint(c: AppContext): Promise<Response> {
   const post = c.req.method === "POST";
   const encoded = post ? await readTextBody(c, ["application/x-www-form-urlencoded"], invalidRequest) : new URL(c.req.url).search.slice(1);
   const status = post ? 303 : 302;
-  const parsed = await parseAuthorizationRequest(c.env, c.var.config.tokenSecret, encoded);
+  const parsed = await parseAuthorizationRequest(c.env, c.var.config, encoded);
   if (!parsed.ok) return respondToBadRequest(c, parsed, status);
   const context = { env: c.env, config: c.var.config, issuer: c.var.issuer };
   const session = await findSession(c.env, c.var.config, readCookie(c, SESSION_COOKIE));

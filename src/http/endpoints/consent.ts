@@ -16,7 +16,7 @@ import { authorizationParamsOf } from "./login";
 export async function consentEndpoint(c: AppContext): Promise<Response> {
   const form = await readForm(c);
   checkCsrf(c, form);
-  const parsed = await parseAuthorizationRequest(c.env, c.var.config.tokenSecret, authorizationParamsOf(form));
+  const parsed = await parseAuthorizationRequest(c.env, c.var.config, authorizationParamsOf(form));
   if (!parsed.ok) return respondToBadRequest(c, parsed, 303);
   const { request } = parsed;
   const decision = form.get("consent");

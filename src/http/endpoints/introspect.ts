@@ -3,7 +3,7 @@ import { required } from "../../oauth/parameters";
 import { now } from "../../runtime/clock";
 import { readTokenStatus, type TokenRecord } from "../../store/token-status";
 import { sha256 } from "../../tokens/hash";
-import type { AppContext } from "../context";
+import { callerOf, type AppContext } from "../context";
 import { readForm } from "../form";
 import { kvOf } from "../../runtime/kv";
 
@@ -15,7 +15,7 @@ import { kvOf } from "../../runtime/kv";
 export async function introspectionEndpoint(c: AppContext): Promise<Response> {
   const { config } = c.var;
   const params = await readForm(c);
-  await requireAdministratorOrClient(c.env, config, c.req.header("Authorization"));
+  await requireAdministratorOrClient(callerOf(c), c.req.header("Authorization"));
   const token = required(params, "token");
   const hint = params.get("token_type_hint");
 

@@ -21,7 +21,7 @@ const MAX_CREDENTIAL_LENGTH = 1024;
 export async function loginEndpoint(c: AppContext): Promise<Response> {
   const form = await readForm(c);
   checkCsrf(c, form);
-  const parsed = await parseAuthorizationRequest(c.env, c.var.config.tokenSecret, authorizationParamsOf(form));
+  const parsed = await parseAuthorizationRequest(c.env, c.var.config, authorizationParamsOf(form));
   if (!parsed.ok) return respondToBadRequest(c, parsed, 303);
   const { request } = parsed;
   const username = form.get("username") ?? "";

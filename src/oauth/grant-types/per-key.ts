@@ -10,7 +10,7 @@ import type { GrantContext } from "./grant-type";
  * (not even the lockout count).
  */
 export function requestedScope(params: Parameters, context: GrantContext): string {
-  const scopes = normaliseScope(params.get("scope"));
+  const scopes = normaliseScope(params.get("scope"), context.config.scopeLimits);
   checkClientScope(context.client.scope, scopes);
   return scopeString(scopes);
 }

@@ -15,7 +15,7 @@ export const refreshTokenGrant: GrantType = {
     const refreshToken = params.get("refresh_token")!;
     if (!isVisibleAscii(refreshToken)) throw invalidGrant(MESSAGES.refreshTokenInvalid);
     const rawScope = params.get("scope");
-    const scope = rawScope === undefined || rawScope.trim() === "" ? null : normaliseScope(rawScope);
+    const scope = rawScope === undefined || rawScope.trim() === "" ? null : normaliseScope(rawScope, context.config.scopeLimits);
     return refreshGrant(context, { refreshToken, scope });
   },
 };
