@@ -1,6 +1,7 @@
 import { forgetSigningKey, SIGNING_KEY_CACHE_MS, signingKeyObject } from "../../keys/signing-key-cache";
 import { registryObject } from "../../registry/lookup";
 import type { AppContext } from "../context";
+import { jwksCacheKey } from "./jwks";
 
 /** Margin for clock differences between isolates on top of the computed publication time. */
 const SAFETY_MS = 60_000;
@@ -16,5 +17,6 @@ export async function rotateSigningKeyEndpoint(c: AppContext): Promise<Response>
   const longestLifetimeMs = Math.max(c.var.config.accessTokenLifetime, clientMax ?? 0) * 1000;
   const rotation = await signingKeyObject(c.env).rotate(longestLifetimeMs + SIGNING_KEY_CACHE_MS + SAFETY_MS);
   forgetSigningKey();
+  await caches.default.delete(jwksCacheKey(new URL(c.req.url).origin));
   return c.json(rotation);
 }
