@@ -54,6 +54,17 @@ describe("configuration (SPEC §3)", () => {
     expect(parseConfig({ ...base, ADMIN_PASSWORD: "set" }, true).admin.password).toBe("set");
   });
 
+  it("a deployed Worker without the administrator secrets refuses the admin plane, naming them, and still serves tokens", async () => {
+    const client = await registerClient(["client_credentials"]);
+    const noAdmin = { ADMIN_USERNAME: "", ADMIN_PASSWORD: "" };
+    expect((await tokenRequest(client, { grant_type: "client_credentials" }, noAdmin)).status).toBe(200);
+    const admin = await call("/api/identity/oauth2/dcr/v1.1/register/x", { headers: { Authorization: `Basic ${btoa("admin:admin")}` } }, noAdmin);
+    expect(admin.status).toBe(500);
+    expect(await admin.text()).toContain("ADMIN_USERNAME is not set");
+    const password = await tokenRequest(client, passwordParams(), noAdmin);
+    expect(password.status).toBe(400); // no administrator user either
+  });
+
   it("ships wrangler.toml with renewal per request on", () => {
     expect(parseConfig(bindings).renewTokenPerRequest).toBe(true);
   });

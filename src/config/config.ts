@@ -9,7 +9,11 @@ export interface Config {
   accessTokenFormat: "opaque" | "jwt";
   introspectionConsistency: "eventual" | "strong";
   issuer: string | undefined;
-  admin: { username: string; password: string };
+  /**
+   * The super administrator; null on a deployed Worker whose ADMIN_* secrets are not set: the
+   * admin plane then answers that they are missing, and tokens are still served.
+   */
+  admin: { username: string; password: string } | null;
   /** The secret grant objects' token keys derive from (see oauth/token-key.ts). */
   tokenSecret: string;
   lockout: { maxFailedAttempts: number; windowMs: number; durationMs: number };
@@ -116,6 +120,19 @@ function secret(env: Env, name: keyof typeof LOCAL_SECRETS, local: boolean): str
   return value;
 }
 
+/** Both ADMIN_* secrets, or neither (null, off loopback); only one of them is a misconfiguration. */
+function administrator(env: Env, local: boolean): Config["admin"] {
+  const unset = (name: "ADMIN_USERNAME" | "ADMIN_PASSWORD") => env[name] === undefined || env[name] === "";
+  if (!local && unset("ADMIN_USERNAME") && unset("ADMIN_PASSWORD")) return null;
+  return { username: secret(env, "ADMIN_USERNAME", local), password: secret(env, "ADMIN_PASSWORD", local) };
+}
+
+/** The administrator, or the error that names the missing secrets (for the admin plane). */
+export function requireAdminConfig(config: Config): { username: string; password: string } {
+  if (!config.admin) throw new ConfigError("ADMIN_USERNAME", "is not set: run `npx wrangler secret put ADMIN_USERNAME` and `ADMIN_PASSWORD`");
+  return config.admin;
+}
+
 export function parseConfig(env: Env, local = false): Config {
   const tokenSecret = secret(env, "TOKEN_SECRET", local);
   if (tokenSecret.length < MIN_TOKEN_SECRET_LENGTH) {
@@ -135,7 +152,7 @@ export function parseConfig(env: Env, local = false): Config {
       "eventual",
     ),
     issuer: issuer(env),
-    admin: { username: secret(env, "ADMIN_USERNAME", local), password: secret(env, "ADMIN_PASSWORD", local) },
+    admin: administrator(env, local),
     tokenSecret,
     // WSO2's account-lock handler: 5 failures within 15 minutes lock for 15 minutes.
     lockout: {

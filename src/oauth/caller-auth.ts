@@ -32,7 +32,7 @@ export async function requireAdministratorOrClient(caller: Caller, authorization
   if (basic.kind !== "basic") throw invalidClient("HTTP Basic credentials of the administrator or a client are required.");
   const { credentials } = basic;
   // The administrator's name: a password attempt, throttled; anything else is a client.
-  if (await constantTimeEqual(credentials.username, config.admin.username)) {
+  if (config.admin && (await constantTimeEqual(credentials.username, config.admin.username))) {
     if (await throttledAdminCheck(env, caller.ip, () => isAdministrator(config, credentials))) return;
     throw invalidClient();
   }

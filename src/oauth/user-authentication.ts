@@ -48,14 +48,15 @@ export async function authenticateUser(env: Env, config: Config, username: strin
 }
 
 async function findCandidate(env: Env, config: Config, username: string): Promise<Candidate | null> {
-  if (userNameKey(username) === userNameKey(config.admin.username)) {
+  const { admin } = config;
+  if (admin && userNameKey(username) === userNameKey(admin.username)) {
     // The administrator's check costs what a user's PBKDF2 check costs (SPEC §14): a wrong admin
     // password must not answer faster and so tell the administrator's name.
     const verify = async (password: string) => {
-      const [matches] = await Promise.all([constantTimeEqual(password, config.admin.password), spendPasswordCheck(password)]);
+      const [matches] = await Promise.all([constantTimeEqual(password, admin.password), spendPasswordCheck(password)]);
       return matches;
     };
-    return { id: config.admin.username, username: config.admin.username, epoch: 0, verify };
+    return { id: admin.username, username: admin.username, epoch: 0, verify };
   }
   const user = await findUserCredentials(env, username);
   if (!user || !user.active) return null;
@@ -69,7 +70,8 @@ async function findCandidate(env: Env, config: Config, username: string): Promis
  * user a code that cannot be redeemed.)
  */
 export async function isStillValid(env: Env, config: Config, user: Pick<User, "id" | "username" | "epoch">): Promise<boolean> {
-  if (userNameKey(user.username) === userNameKey(config.admin.username)) return user.id === config.admin.username;
+  const { admin } = config;
+  if (admin && userNameKey(user.username) === userNameKey(admin.username)) return user.id === admin.username;
   const current = await findUserCredentials(env, user.username);
   return current !== null && current.active && current.id === user.id && current.epoch <= user.epoch;
 }

@@ -20,7 +20,8 @@ export const CLAIMS_SUPPORTED = ["sub", "iss", "aud", "exp", "iat", "auth_time",
 export async function userClaims(env: Env, config: Config, user: { subject: string; userName: string }, scopes: readonly string[]): Promise<Record<string, unknown>> {
   const wanted = new Set(scopes.flatMap((scope) => SCOPE_CLAIMS[scope] ?? []));
   if (wanted.size === 0) return {};
-  const isAdmin = user.subject === config.admin.username && user.userName.toLowerCase() === config.admin.username.toLowerCase();
+  const admin = config.admin;
+  const isAdmin = admin !== null && user.subject === admin.username && user.userName.toLowerCase() === admin.username.toLowerCase();
   const record = isAdmin ? null : await findUserCredentials(env, user.userName);
   const known = record && record.id === user.subject ? profileOf(record) : { preferred_username: user.userName };
   return Object.fromEntries(Object.entries(known).filter(([claim]) => wanted.has(claim)));

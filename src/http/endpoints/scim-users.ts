@@ -19,7 +19,7 @@ const SCIM_JSON = { "Content-Type": "application/scim+json" };
  */
 export async function createUser(c: AppContext): Promise<Response> {
   const { password, ...profile } = parseUserInput(await readScimJson(c));
-  const user = valueOf(await registryObject(c.env).createUser({ ...profile, password: await hashPassword(password) }, [c.var.config.admin.username]));
+  const user = valueOf(await registryObject(c.env).createUser({ ...profile, password: await hashPassword(password) }, c.var.config.admin ? [c.var.config.admin.username] : []));
   const body = scimUser(user, c.var.issuer);
   return c.json(body, 201, { ...SCIM_JSON, Location: body.meta.location });
 }
