@@ -22,7 +22,7 @@ async function verify(jwt: string) {
 /** Rotates the signing key; there is always a current key to retire (the first request creates it). */
 async function rotate(): Promise<{ kid: string; previous: { kid: string; published_until: number } | null }> {
   expect((await call("/oauth2/jwks")).status).toBe(200);
-  const response = await call("/api/signing-keys/rotate", { method: "POST", headers: { Authorization: ADMIN_BASIC } });
+  const response = await call("/api/signing-keys/rotate", { method: "POST", headers: { Authorization: ADMIN_BASIC, "Content-Type": "application/json" } });
   expect(response.status).toBe(200);
   return response.json();
 }

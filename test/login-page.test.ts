@@ -444,7 +444,7 @@ describe("a successful login starts a browser session (SPEC §10)", () => {
   it("posting the login form of a request whose client was deleted shows an error page, logs nobody in", async () => {
     const user = await newUser();
     const { browser, html, client } = await start();
-    await call(`/api/identity/oauth2/dcr/v1.1/register/${client.id}`, { method: "DELETE", headers: { Authorization: `Basic ${btoa("admin:admin")}` } });
+    await call(`/api/identity/oauth2/dcr/v1.1/register/${client.id}`, { method: "DELETE", headers: { Authorization: `Basic ${btoa("admin:admin")}`, "Content-Type": "application/json" } });
     const response = await browser.submit(html, { username: user.userName, password: user.password });
     expect(response.status).toBeGreaterThanOrEqual(400);
     expect(response.status).toBeLessThan(500);

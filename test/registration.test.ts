@@ -46,11 +46,11 @@ describe("application registration (RFC 7591/7592 at WSO2's paths)", () => {
   it("deletes a client with 204; afterwards it is 404 and cannot get tokens", async () => {
     const client = await registerClient();
     expect((await tokenRequest(client, passwordParams())).status).toBe(200);
-    const deleted = await call(`${PATH}/${client.id}`, { method: "DELETE", headers: { Authorization: ADMIN_BASIC } });
+    const deleted = await call(`${PATH}/${client.id}`, { method: "DELETE", headers: { Authorization: ADMIN_BASIC, "Content-Type": "application/json" } });
     expect(deleted.status).toBe(204);
     expect(await deleted.text()).toBe("");
     expect((await call(`${PATH}/${client.id}`, { headers: { Authorization: ADMIN_BASIC } })).status).toBe(404);
-    expect((await call(`${PATH}/${client.id}`, { method: "DELETE", headers: { Authorization: ADMIN_BASIC } })).status).toBe(404);
+    expect((await call(`${PATH}/${client.id}`, { method: "DELETE", headers: { Authorization: ADMIN_BASIC, "Content-Type": "application/json" } })).status).toBe(404);
     const refused = await tokenRequest(client, passwordParams());
     expect(refused.status).toBe(401);
   });

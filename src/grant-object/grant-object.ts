@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { currentSigningKey } from "../keys/signing-key-cache";
-import { failure, success } from "../protocol/errors";
+import { failure, MESSAGES, success } from "../protocol/errors";
 import type { Fence } from "../protocol/fence";
 import { now } from "../runtime/clock";
 import { kvOf } from "../runtime/kv";
@@ -152,11 +152,18 @@ export class GrantObject extends DurableObject<Env> {
     );
   }
 
-  /** SPEC §5.3: revoking either token of a pair revokes the pair; another client's token stays. */
+  /**
+   * SPEC §5.3: revoking either token of a pair revokes the pair; another client's token stays. A
+   * client authenticated under an epoch older than the fence (an old secret another location's
+   * KV still accepts) is refused like a stale issue: it must not revoke tokens of the new secret.
+   */
   async revokeToken(request: RevokeRequest): Promise<RevokeOutcome> {
     const key = this.storage.meta.key();
     if (!key) return success("unknown");
     const outcome = this.ctx.storage.transactionSync(() => {
+      // The fence is about this object's client; another client's epoch means nothing here.
+      const stale = key.clientId === request.clientId && request.clientEpoch < this.storage.meta.fence().clientEpoch;
+      if (stale) return failure("invalid_client", MESSAGES.clientAuthFailed);
       const pair = this.storage.rows.pairOf(request.tokenHash, request.hint);
       if (pair.access.length + pair.refresh.length === 0) return success({ result: "unknown" as const, writes: [] as number[] });
       if (key.clientId !== request.clientId) return failure("unauthorized_client", "the token was not issued to this client");

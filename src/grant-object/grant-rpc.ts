@@ -82,6 +82,8 @@ export interface RefreshRequest extends IssueSettings {
 export interface RevokeRequest {
   tokenHash: string;
   clientId: string;
+  /** The client's epoch it was authenticated under: older than the object's fence is refused. */
+  clientEpoch: number;
   hint?: string;
 }
 

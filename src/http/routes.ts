@@ -14,6 +14,7 @@ import { createUser, deleteUser, listUsers, patchUser, readUser } from "./endpoi
 import { rotateSigningKeyEndpoint } from "./endpoints/signing-keys";
 import { tokenEndpoint } from "./endpoints/token";
 import { userInfoEndpoint } from "./endpoints/userinfo";
+import { adminCsrf } from "./middleware/admin-csrf";
 import { adminGuard } from "./middleware/admin-guard";
 import { noStore } from "./middleware/no-store";
 import type { ErrorShape } from "./render-error";
@@ -36,7 +37,8 @@ const oauth = (path: string, methods: Route["methods"]): Route => ({ path, metho
 const admin = (path: string, methods: Route["methods"], shape: ErrorShape = "oauth"): Route => ({
   path,
   methods,
-  middleware: [noStore, adminGuard],
+  // adminCsrf after the guard: an unauthenticated request is a 401 whatever it looks like.
+  middleware: [noStore, adminGuard, adminCsrf],
   shape,
 });
 const open = (path: string, methods: Route["methods"]): Route => ({ path, methods, middleware: [], shape: "oauth" });

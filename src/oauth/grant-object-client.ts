@@ -121,12 +121,16 @@ export async function refreshGrant(context: CallContext, request: { refreshToken
   return valueOf(outcome);
 }
 
-/** RFC 7009: revoke the pair of a token of this client; unknown tokens are no error. */
-export async function revokeGrantToken(env: Env, request: { clientId: string; token: string; hint: string | undefined }): Promise<void> {
+/**
+ * RFC 7009: revoke the pair of a token of this client; unknown tokens are no error. The client's
+ * epoch goes along, so the grant object refuses an old secret (the fence) as it does at issue.
+ */
+export async function revokeGrantToken(env: Env, request: { client: ClientRecord; token: string; hint: string | undefined }): Promise<void> {
   const owner = grantObjectOfToken(env, request.token);
   if (!owner) return;
   const tokenHash = await sha256(request.token);
-  valueOf(await call(() => owner.revokeToken({ tokenHash, clientId: request.clientId, ...(request.hint ? { hint: request.hint } : {}) })));
+  const { client_id: clientId, epoch: clientEpoch } = request.client;
+  valueOf(await call(() => owner.revokeToken({ tokenHash, clientId, clientEpoch, ...(request.hint ? { hint: request.hint } : {}) })));
 }
 
 /** A Durable Object call; the runtime's overload and reset errors answer 503, not 500. */

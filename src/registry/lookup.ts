@@ -1,6 +1,8 @@
 import type { Env } from "../env";
+import { temporarilyUnavailable } from "../protocol/errors";
 import { REGISTRY_OBJECT_NAME } from "../protocol/registry-rpc";
 import { now } from "../runtime/clock";
+import { clientIdKind } from "./client-ids";
 import { parseClientRecord, type ClientRecord } from "./client-record";
 import { clientCacheKey, userCacheKey } from "./projection";
 import { credentialsOf, isStorableUserName, parseUserCredentials, type UserCredentials } from "./user-record";
@@ -16,20 +18,27 @@ export function registryObject(env: Env) {
 }
 
 /**
- * Client ids the registry said it does not know, remembered by this isolate for a few seconds so
- * a flood of made-up ids does not reach the registry object on every request. Safe because ids
- * are random: nobody looks one up before the registry has handed it out.
+ * Client ids the registry said it does not know, remembered by this isolate for a few seconds
+ * (an id with a valid MAC that was since deleted). Safe because ids are random: nobody looks one
+ * up before the registry has handed it out.
  */
 const unknownClients = new Map<string, number>();
 const UNKNOWN_CLIENT_TTL_MS = 10_000;
 const UNKNOWN_CLIENTS_MAX = 10_000;
 
-export async function findClient(env: Env, clientId: string): Promise<ClientRecord | null> {
+/**
+ * A client by id (SPEC §14): an id this server could not have issued is refused without any
+ * storage read; a legacy id (issued before ids carried a MAC) is looked up in the KV projection
+ * only; an issued one in KV, then in the registry object on a miss (a client created a moment ago).
+ */
+export async function findClient(env: Env, tokenSecret: string, clientId: string): Promise<ClientRecord | null> {
+  const kind = await clientIdKind(tokenSecret, clientId);
+  if (kind === "impossible") return null;
   const cached = await kvOf(env, "REGISTRY_CACHE").get(clientCacheKey(clientId), "text");
   if (cached !== null) return parseClientRecord(cached);
   const at = now();
-  if ((unknownClients.get(clientId) ?? 0) > at) return null;
-  const client = await registryObject(env).findClient(clientId);
+  if (kind === "legacy" || (unknownClients.get(clientId) ?? 0) > at) return null;
+  const client = await registryRead(() => registryObject(env).findClient(clientId));
   if (!client) rememberUnknown(clientId, at);
   return client;
 }
@@ -43,6 +52,28 @@ export async function findUserCredentials(env: Env, userName: string): Promise<U
   if (!isStorableUserName(userName)) return null;
   const cached = await kvOf(env, "REGISTRY_CACHE").get(userCacheKey(userName), "text");
   if (cached !== null) return parseUserCredentials(cached);
-  const user = await registryObject(env).findUserByName(userName);
+  const user = await registryRead(() => registryObject(env).findUserByName(userName));
   return user ? credentialsOf(user) : null;
+}
+
+/**
+ * A fall-back read of the registry object on the token hot path. Whatever makes it fail (the
+ * runtime's overload or reset errors, a storage timeout, an exception inside the object) answers
+ * `503 temporarily_unavailable` with `Retry-After`, never a 500 (SPEC §14): the read changes
+ * nothing, so a retry is always safe, and the request has been validated before it, so no failure
+ * of it is the caller's doing. Errors the runtime does not mark retryable may be bugs: they are
+ * logged, by class and message only (a registry read carries no secret).
+ */
+async function registryRead<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (!isRetryable(error)) console.error("registry read failed:", error instanceof Error ? `${error.name}: ${error.message}` : "non-Error thrown");
+    throw temporarilyUnavailable("the client and user registry is unavailable; retry shortly");
+  }
+}
+
+/** Durable Object errors the runtime marks as transient (reset, network) or as overload. */
+function isRetryable(error: unknown): boolean {
+  return typeof error === "object" && error !== null && ((error as { retryable?: unknown }).retryable === true || (error as { overloaded?: unknown }).overloaded === true);
 }

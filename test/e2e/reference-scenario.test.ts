@@ -112,7 +112,7 @@ describe("SPEC §1 reference scenario against wrangler dev", () => {
     const issued = (await response.json()) as { access_token: string };
     expect(JSON.parse(await introspect(issued.access_token))).toMatchObject({ active: true, username: "kim", scope: "profile" });
 
-    const deleted = await fetch(`${server.url}/scim2/Users/${user.id}`, { method: "DELETE", headers: { Authorization: ADMIN } });
+    const deleted = await fetch(`${server.url}/scim2/Users/${user.id}`, { method: "DELETE", headers: { Authorization: ADMIN, "Content-Type": "application/scim+json" } });
     expect(deleted.status).toBe(204);
     expect(await introspect(issued.access_token)).toBe('{"active":false}');
   });

@@ -10,8 +10,8 @@ import { readForm } from "../form";
  */
 export async function revocationEndpoint(c: AppContext): Promise<Response> {
   const params = await readForm(c);
-  const client = await authenticateClient(c.env, readClientCredentials(c.req.header("Authorization"), params));
+  const client = await authenticateClient(c.env, c.var.config.tokenSecret, readClientCredentials(c.req.header("Authorization"), params));
   const token = required(params, "token");
-  await revokeGrantToken(c.env, { clientId: client.client_id, token, hint: params.get("token_type_hint") });
+  await revokeGrantToken(c.env, { client, token, hint: params.get("token_type_hint") });
   return c.body(null, 200);
 }
