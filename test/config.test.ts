@@ -51,7 +51,7 @@ describe("configuration (SPEC §3)", () => {
     expect(parseConfig(unset, true)).toMatchObject({ admin: { username: "admin", password: "admin" } });
     expect(parseConfig(unset, true).tokenSecret.length).toBeGreaterThanOrEqual(32);
     expect(() => parseConfig(unset, false)).toThrow(/^TOKEN_SECRET /);
-    expect(parseConfig({ ...base, ADMIN_PASSWORD: "set" }, true).admin.password).toBe("set");
+    expect(parseConfig({ ...base, ADMIN_PASSWORD: "set" }, true).admin?.password).toBe("set");
   });
 
   it("a deployed Worker without the administrator secrets refuses the admin plane, naming them, and still serves tokens", async () => {

@@ -19,7 +19,7 @@ const PAGE_TITLES: Partial<Record<OAuthError["code"], string>> = {
 export function errorPage(error: OAuthError): Promise<Response> {
   const page = ErrorPage({ title: PAGE_TITLES[error.code] ?? "This sign-in request is not valid", message: error.description, code: error.code });
   // A page is no HTTP authentication challenge: a 401 would need WWW-Authenticate (RFC 9110 §15.5.2).
-  return pageResponse(page, error.status === 401 ? 400 : error.status);
+  return pageResponse(page, error.status === 401 ? 400 : error.status, error.headers);
 }
 
 /**

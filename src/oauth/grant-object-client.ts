@@ -133,17 +133,23 @@ export async function revokeGrantToken(env: Env, request: { client: ClientRecord
   valueOf(await call(() => owner.revokeToken({ tokenHash, clientId, clientEpoch, ...(request.hint ? { hint: request.hint } : {}) })));
 }
 
-/** A Durable Object call; the runtime's overload and reset errors answer 503, not 500. */
+/**
+ * A grant object call. Everything a client can cause comes back as a Failure value, so a thrown
+ * error is the platform's (overload, a reset — which in local workerd carries no `retryable` flag
+ * — a lost connection) or a bug: it answers 503 with Retry-After, never a 500 (SPEC §14). A retry
+ * is safe: the object's transaction either committed (then renewal revokes what it gave) or not.
+ */
 async function call<T>(rpc: () => Promise<Outcome<T>>): Promise<Outcome<T>> {
   try {
     return await rpc();
   } catch (error) {
-    if (retryable(error)) throw temporarilyUnavailable();
-    throw error;
+    if (!retryable(error)) console.error("grant object call failed:", error instanceof Error ? `${error.name}: ${error.message}` : "non-Error thrown");
+    throw temporarilyUnavailable();
   }
 }
 
 /** Durable Object errors the runtime marks as safe to retry (overload, reset). */
 function retryable(error: unknown): boolean {
-  return typeof error === "object" && error !== null && ("overloaded" in error || "retryable" in error);
+  const flags = error as { overloaded?: unknown; retryable?: unknown } | null;
+  return typeof error === "object" && error !== null && (flags!.overloaded === true || flags!.retryable === true);
 }

@@ -34,7 +34,7 @@ const UNKNOWN_CLIENTS_MAX = 10_000;
 export async function findClient(env: Env, tokenSecret: string, clientId: string): Promise<ClientRecord | null> {
   const kind = await clientIdKind(tokenSecret, clientId);
   if (kind === "impossible") return null;
-  const cached = await kvOf(env, "REGISTRY_CACHE").get(clientCacheKey(clientId), "text");
+  const cached = await registryRead(() => kvOf(env, "REGISTRY_CACHE").get(clientCacheKey(clientId), "text"));
   if (cached !== null) return parseClientRecord(cached);
   const at = now();
   if (kind === "legacy" || (unknownClients.get(clientId) ?? 0) > at) return null;
@@ -50,14 +50,15 @@ function rememberUnknown(clientId: string, at: number): void {
 
 export async function findUserCredentials(env: Env, userName: string): Promise<UserCredentials | null> {
   if (!isStorableUserName(userName)) return null;
-  const cached = await kvOf(env, "REGISTRY_CACHE").get(userCacheKey(userName), "text");
+  const cached = await registryRead(() => kvOf(env, "REGISTRY_CACHE").get(userCacheKey(userName), "text"));
   if (cached !== null) return parseUserCredentials(cached);
   const user = await registryRead(() => registryObject(env).findUserByName(userName));
   return user ? credentialsOf(user) : null;
 }
 
 /**
- * A fall-back read of the registry object on the token hot path. Whatever makes it fail (the
+ * A read of the registry (its KV projection, or the object as the fall-back) on the token hot
+ * path. Whatever makes it fail (the
  * runtime's overload or reset errors, a storage timeout, an exception inside the object) answers
  * `503 temporarily_unavailable` with `Retry-After`, never a 500 (SPEC §14): the read changes
  * nothing, so a retry is always safe, and the request has been validated before it, so no failure

@@ -1,6 +1,7 @@
 import type { TokenKind } from "../tokens/opaque";
 import { literal, number, object, parseStored, string, StoredRecordError, versioned } from "./decode";
 import type { KvWrite } from "./outbox";
+import { temporarilyUnavailable } from "../protocol/errors";
 
 /**
  * Token status in Workers KV, read by introspection at the edge.
@@ -50,7 +51,13 @@ export type TokenStatus = { active: false } | { active: true; record: TokenRecor
 /** One bulk read (one KV operation) of both records of a token. */
 export async function readTokenStatus(kv: KVNamespace, hash: string, now: number): Promise<TokenStatus> {
   const keys = [tokenRecordKey(hash), revocationRecordKey(hash)];
-  const found = await kv.get(keys, "text");
+  let found: Map<string, string | null>;
+  try {
+    found = await kv.get(keys, "text");
+  } catch {
+    // KV overloaded or unreachable: no answer is better than a wrong one (SPEC §14: 503, not 500).
+    throw temporarilyUnavailable("the token status store is unavailable; retry shortly");
+  }
   const record = parseRecord(found.get(keys[0]!) ?? null);
   if (!record || found.get(keys[1]!) != null || record.exp * 1000 <= now) return { active: false };
   return { active: true, record };

@@ -31,6 +31,8 @@ export async function renderPage(c: Context, page: JSX.Element, status: 200 | 40
 }
 
 /** A page without a request context (the error renderer's). */
-export async function pageResponse(page: JSX.Element, status: number): Promise<Response> {
-  return new Response(`<!doctype html>${await page.toString()}`, { status, headers: pageHeaders() });
+export async function pageResponse(page: JSX.Element, status: number, extra: Record<string, string> = {}): Promise<Response> {
+  // Only the error's Retry-After goes along: a page is never an authentication challenge.
+  const retryAfter = extra["Retry-After"];
+  return new Response(`<!doctype html>${await page.toString()}`, { status, headers: { ...pageHeaders(), ...(retryAfter ? { "Retry-After": retryAfter } : {}) } });
 }
