@@ -9,11 +9,12 @@
 //   npm run bench -- --smoke      a few seconds per scenario, four scenarios (the test's mode)
 // Options: --out FILE, --json FILE, --reps N, --seconds S, --context-seconds S, --only a,b,
 //          --burst N, --no-burst, --profile, --no-profile, --keep (keep the temp directory)
-//          (--only takes scenario ids, and `burst`, `profile`)
+//          (--only takes scenario ids, and `burst`, `profile`), --product DIR (measure the Worker of
+//          another checkout, e.g. a scratch copy with an experiment; floors stay these)
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { benchEntry, bundle } from "../bench/lib/build.mjs";
 import { burst } from "../bench/lib/burst.mjs";
@@ -40,12 +41,13 @@ const { values: args } = parseArgs({
     "no-profile": { type: "boolean" },
     profile: { type: "boolean" },
     keep: { type: "boolean" },
+    product: { type: "string" },
   },
 });
 
 const mode = args.smoke ? "smoke" : args.quick ? "quick" : "full";
 const PRESETS = {
-  full: { reps: 3, seconds: 8, contextSeconds: 5, warmSeconds: 1, burst: 1000, burstKeys: [1, 10, 1000], profile: true, conns: [1, 16] },
+  full: { reps: 3, seconds: 8, contextSeconds: 4, warmSeconds: 1, burst: 1000, burstKeys: [1, 10, 1000], profile: true, conns: [1, 16] },
   quick: { reps: 1, seconds: 3, contextSeconds: 2, warmSeconds: 1, burst: 200, burstKeys: [1, 10, 100], profile: false, conns: [1, 16] },
   smoke: { reps: 1, seconds: 1, contextSeconds: 1, warmSeconds: 0, burst: 20, burstKeys: [2], profile: false, conns: [1] },
 };
@@ -67,6 +69,8 @@ const median = (xs) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 const T0 = performance.now();
+// The checkout whose Worker is measured (default: this one); the floors always come from here.
+const PRODUCT = args.product ? resolve(args.product) : ROOT;
 const LOAD_START = loadavg();
 
 if (!wrkVersion()) {
@@ -80,7 +84,7 @@ let exitCode = 0;
 try {
   // 1. Build: the product as `wrangler deploy` bundles it, and the floors the same way.
   const CONFIGS = {
-    product: join(ROOT, "wrangler.toml"),
+    product: join(PRODUCT, "wrangler.toml"),
     "floor-kv": join(ROOT, "bench", "floors", "kv-read", "wrangler.toml"),
     "floor-do": join(ROOT, "bench", "floors", "do-kv", "wrangler.toml"),
     hello: join(ROOT, "bench", "floors", "hello-hono", "wrangler.toml"),
@@ -133,12 +137,12 @@ try {
     runNumber += 1;
     const run = `r${runNumber}${Math.random().toString(36).slice(2, 6)}`;
     const key = `${scenario.id}@${conns}`;
-    if (!warmed.has(key) && plan.warmSeconds > 0 && scenario.warm !== false) {
-      warmed.add(key);
+    if (!warmed.has(scenario.id) && plan.warmSeconds > 0 && scenario.warm !== false) {
+      warmed.add(scenario.id);
       await runWrk({ url: worker.url, connections: conns, seconds: plan.warmSeconds, request: await scenario.request({ run: `${run}w`, conns, seconds: plan.warmSeconds }) });
     }
     const request = await scenario.request({ run, conns, seconds });
-    await sleep(200);
+    await sleep(150);
     const before = worker.counters ? await worker.counters() : {};
     const cpuBefore = cpuMs(worker.pid);
     const hostBefore = process.cpuUsage();
@@ -203,7 +207,7 @@ try {
   // 6. The password hash alone: PBKDF2-SHA256 at the product's iteration count, in the product's isolate.
   let pbkdf2 = null;
   if (!only || only.includes("password")) {
-    const iterations = Number(/PBKDF2_ITERATIONS\s*=\s*([\d_]+)/.exec(readFileSync(join(ROOT, "src", "registry", "password-hash.ts"), "utf8"))?.[1]?.replace(/_/g, "") ?? 100000);
+    const iterations = Number(/PBKDF2_ITERATIONS\s*=\s*([\d_]+)/.exec(readFileSync(join(PRODUCT, "src", "registry", "password-hash.ts"), "utf8"))?.[1]?.replace(/_/g, "") ?? 100000);
     const times = mode === "smoke" ? 2 : 20;
     await fetch(`${url}/__bench/pbkdf2?iterations=${iterations}&times=2`);
     const before = cpuMs(workers.product.pid);
@@ -349,7 +353,16 @@ function machineInfo() {
   } catch {
     // the package version will do
   }
+  let revision = "unknown";
+  try {
+    const head = execFileSync("git", ["-C", PRODUCT, "rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim();
+    const dirty = execFileSync("git", ["-C", PRODUCT, "status", "--porcelain", "--", "src", "wrangler.toml"], { encoding: "utf8" }).split("\n").filter(Boolean).length;
+    revision = `${head}${dirty ? ` + ${dirty} uncommitted file${dirty > 1 ? "s" : ""} in src/ and wrangler.toml` : ""}`;
+  } catch {
+    // not a git checkout
+  }
   return {
+    product: PRODUCT === ROOT ? `this checkout at ${revision}` : `${PRODUCT} at ${revision}`,
     nproc: Number(execFileSync("nproc", { encoding: "utf8" }).trim()),
     cpu: model,
     memGiB: Math.round(Number(/MemTotal:\s+(\d+)/.exec(readFileSync("/proc/meminfo", "utf8"))[1]) / 1024 / 1024),

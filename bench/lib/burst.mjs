@@ -48,11 +48,14 @@ export async function burst({ url, client, requests, keys, prefix }) {
   const keysWithTokens = new Set(issued.map((r) => r.key));
   let exactlyOne = 0;
   let liveIsLast = 0;
+  const afterLive = [];
   for (const key of keysWithTokens) {
     const alive = livePerKey.get(key) ?? [];
     if (alive.length === 1) exactlyOne += 1;
     if (alive.length === 1 && alive[0] === lastPerKey.get(key)) liveIsLast += 1;
+    if (alive.length === 1) afterLive.push(issued.filter((r) => r.key === key && r.order > alive[0].order).length);
   }
+  afterLive.sort((a, b) => a - b);
   return {
     requests,
     keys,
@@ -65,5 +68,6 @@ export async function burst({ url, client, requests, keys, prefix }) {
     keysWithTokens: keysWithTokens.size,
     exactlyOne,
     liveIsLast,
+    afterLive: { median: afterLive[Math.floor(afterLive.length / 2)] ?? NaN, max: afterLive.at(-1) ?? NaN },
   };
 }

@@ -12,7 +12,7 @@
 //   do:<from>:<BINDING>.<method>                   Durable Object calls; from = worker | do
 //   doms:<from>:<BINDING>.<method>                 their round-trip wall time, ms, summed
 //   sql:exec  sql:rowsRead  sql:rowsWritten        SQLite statements and rows (as workerd reports)
-//   sqlw:<statement>                               rows written, by statement (its first 90 characters)
+//   sqlx:  sqlw:  sqlr:<statement>                 executions, rows written, rows read, by statement (first 90 chars)
 //   storage:<op>                                   Durable Object storage calls (setAlarm, deleteAll, …)
 
 const counters = Object.create(null);
@@ -90,8 +90,11 @@ function flushCursors() {
   pendingCursors = [];
   for (const { cursor, query } of cursors) {
     const written = cursor.rowsWritten ?? 0;
-    inc("sql:rowsRead", cursor.rowsRead ?? 0);
+    const read = cursor.rowsRead ?? 0;
+    inc("sql:rowsRead", read);
+    if (read > 0) inc(`sqlr:${query}`, read);
     inc("sql:rowsWritten", written);
+    inc(`sqlx:${query}`);
     if (written > 0) inc(`sqlw:${query}`, written);
   }
 }

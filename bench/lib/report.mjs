@@ -41,6 +41,14 @@ export function opsPerRequest(runs) {
       .filter(([k, v]) => k.startsWith("sqlw:") && v > 0)
       .map(([k, v]) => ({ statement: k.slice(5), perRequest: v / served }))
       .sort((a, b) => b.perRequest - a.perRequest),
+    sqlReads: Object.entries(total)
+      .filter(([k, v]) => k.startsWith("sqlr:") && v > 0)
+      .map(([k, v]) => ({ statement: k.slice(5), perRequest: v / served }))
+      .sort((a, b) => b.perRequest - a.perRequest),
+    sqlExecs: Object.entries(total)
+      .filter(([k, v]) => k.startsWith("sqlx:") && v > 0)
+      .map(([k, v]) => ({ statement: k.slice(5), perRequest: v / served }))
+      .sort((a, b) => b.perRequest - a.perRequest),
     kvDetail: detail("kv:"),
   };
 }
@@ -96,6 +104,7 @@ export function report(results, byId) {
   const conns = [...new Set(runs.map((r) => r.conns))].sort((a, b) => a - b);
 
   push(`# npm run bench — ${results.date.slice(0, 10)} (${results.mode})`, "");
+  push(`Product: ${machine.product}.`, "");
   push(
     `Machine: ${machine.nproc} CPUs (${machine.cpu}), ${machine.memGiB} GiB; node ${machine.node}, ${machine.workerd}, wrangler ${machine.wrangler}, miniflare ${machine.miniflare}, wrk ${machine.wrk}. ` +
       `Load average at start ${machine.loadStart.map((x) => x.toFixed(2)).join(" ")}, at end ${results.loadEnd.map((x) => x.toFixed(2)).join(" ")}.`,
@@ -104,14 +113,15 @@ export function report(results, byId) {
   push(
     `Each Worker is bundled by \`wrangler deploy --dry-run --outdir\` and served by its own workerd process through Miniflare's API with a direct socket (no \`wrangler dev\` proxy), local Durable Object and KV storage in a temp directory. ` +
       `wrk, 1 thread, keep-alive, on loopback. Target scenarios: ${plan.reps} × ${plan.seconds} s, medians (ratios paired by repetition); context scenarios: 1 × ${plan.contextSeconds} s. ` +
-      `CPU ms/req is the workerd process's utime+stime (/proc) over the requests it served — it includes Miniflare's local KV and Durable Object simulators, which run in the same process. Peak RSS is the process's VmHWM, reset before each run.`,
+      `CPU ms/req is the workerd process's utime+stime (/proc) over the requests it served — it includes Miniflare's local KV and Durable Object simulators, which run in the same process. Peak RSS is the process's VmHWM, reset before each run (it grows with the local storage the run has written). ` +
+      "The last column is the floor's CPU ms/req over the product's: what the throughput ratio would be if both were CPU-bound; it moves much less than req/s when other work shares the 2 cores.",
     "",
   );
 
   // Throughput.
   push("## Throughput and latency", "");
-  push("| scenario | conns | req/s | p50 ms | p99 ms | CPU ms/req | peak RSS MiB | errors (5xx) | floor | product / floor | SPEC §9 target |");
-  push("|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---|");
+  push("| scenario | conns | req/s | p50 ms | p99 ms | CPU ms/req | peak RSS MiB | errors (5xx) | floor | product / floor (req/s) | SPEC §9 target | floor / product (CPU ms/req) |");
+  push("|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---|---:|");
   for (const id of ids) {
     const s = byId[id];
     for (const c of conns) {
@@ -120,13 +130,15 @@ export function report(results, byId) {
       const m = summarise(rs);
       let ratio = "";
       let target = "";
+      let cpuRatio = "";
       if (s.floor && runsOf(s.floor, c).length) {
         const r = ratioOf(rs, runsOf(s.floor, c));
         ratio = f(r, 2);
         if (s.target) target = `≥ ${s.target.toFixed(2)} ${r >= s.target ? "✅ met" : "❌ missed"}`;
+        cpuRatio = f(summarise(runsOf(s.floor, c)).cpu / m.cpu, 2);
       }
       const errors = `${m.errors} (${m.fiveXx})${m.exhausted ? ` ⚠ pool ran out ×${m.exhausted}` : ""}`;
-      push(`| ${s.title}${m.reps > 1 ? ` (${m.reps}×)` : ""} | ${c} | ${f(m.rps)} | ${f(m.p50, 1)} | ${f(m.p99, 1)} | ${f(m.cpu, 2)} | ${f(m.rss)} | ${errors} | ${s.floor ? (byId[s.floor]?.short ?? s.floor) : "—"} | ${ratio} | ${target} |`);
+      push(`| ${s.title}${m.reps > 1 ? ` (${m.reps}×)` : ""} | ${c} | ${f(m.rps)} | ${f(m.p50, 1)} | ${f(m.p99, 1)} | ${f(m.cpu, 2)} | ${f(m.rss)} | ${errors} | ${s.floor ? (byId[s.floor]?.short ?? s.floor) : "—"} | ${ratio} | ${target} | ${cpuRatio} |`);
     }
   }
   push("");
@@ -165,9 +177,13 @@ export function report(results, byId) {
   push("");
   const sqlIds = ids.filter((id) => opsById[id].sqlWrites.length > 0 && byId[id].worker === "product");
   if (sqlIds.length) {
-    push("SQLite rows written per request, by statement:", "");
+    push("SQLite per request, by statement (rows written; statements run):", "");
     for (const id of sqlIds) {
-      push(`- ${byId[id].title}: ${opsById[id].sqlWrites.slice(0, 8).map((w) => `\`${w.statement}\` ${f(w.perRequest, 2)}`).join("; ")}`);
+      const ops = opsById[id];
+      push(`- ${byId[id].title}: ${f(ops.sqlStatements, 1)} statements, ${f(ops.rowsWritten, 1)} rows written.`);
+      push(`  - rows written: ${ops.sqlWrites.slice(0, 8).map((w) => `\`${w.statement}\` ${f(w.perRequest, 2)}`).join("; ")}`);
+      push(`  - most run: ${ops.sqlExecs.slice(0, 6).map((w) => `\`${w.statement}\` ×${f(w.perRequest, 2)}`).join("; ")}`);
+      push(`  - rows read: ${ops.sqlReads.slice(0, 4).map((w) => `\`${w.statement}\` ${f(w.perRequest, 1)}`).join("; ")}`);
     }
     push("");
   }
@@ -191,11 +207,15 @@ export function report(results, byId) {
   // Burst.
   if (results.bursts.length) {
     push("## Burst: simultaneous client_credentials requests", "");
-    push("All requests sent at once, one connection each (undici), over K keys (scopes of one client); afterwards every token handed out is introspected.", "");
-    push("| requests | keys | time to drain s | req/s | 5xx | failed | keys with exactly one live token | live token = last answer received | workerd CPU s |");
-    push("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    push(
+      "All requests sent at once, one connection each (undici), over K keys (scopes of one client); afterwards every token handed out is introspected. " +
+        "\"Received after the live one\" counts, per key, the answers the client finished reading after the answer that carried the key's live token (client-side order, over separate connections).",
+      "",
+    );
+    push("| requests | keys | time to drain s | req/s | 5xx | failed | keys with exactly one live token | live token = last answer received | answers received after the live one (median, max) | workerd CPU s |");
+    push("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (const b of results.bursts) {
-      push(`| ${b.requests} | ${b.keys} | ${f(b.drainS, 2)} | ${f(b.rps)} | ${b.fiveXx} | ${b.failed}${b.errors.length ? ` (${b.errors.join(", ")})` : ""} | ${b.exactlyOne} / ${b.keysWithTokens} ${b.exactlyOne === b.keysWithTokens ? "✅" : "❌"} | ${b.liveIsLast} / ${b.keysWithTokens} | ${f(b.cpuS, 1)} |`);
+      push(`| ${b.requests} | ${b.keys} | ${f(b.drainS, 2)} | ${f(b.rps)} | ${b.fiveXx} | ${b.failed}${b.errors.length ? ` (${b.errors.join(", ")})` : ""} | ${b.exactlyOne} / ${b.keysWithTokens} ${b.exactlyOne === b.keysWithTokens ? "✅" : "❌"} | ${b.liveIsLast} / ${b.keysWithTokens} | ${f(b.afterLive.median)}, ${f(b.afterLive.max)} | ${f(b.cpuS, 1)} |`);
     }
     push("");
   }
