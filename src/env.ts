@@ -36,6 +36,8 @@ export interface Env {
   DPOP_NONCE_REQUIRED?: string;
   MAX_SCOPES_PER_REQUEST?: string;
   MAX_SCOPE_LENGTH?: string;
+  MAX_KEYS_PER_CLIENT?: string;
+  MAX_KEYS_PER_USER?: string;
   ADMIN_USERNAME?: string;
   ADMIN_PASSWORD?: string;
   TOKEN_SECRET?: string;

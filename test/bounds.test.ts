@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { recordKv } from "./helpers/kv";
-import { passwordParams, registerClient, tokenRequest } from "./helpers/oauth";
+import { createUser, passwordParams, registerClient, tokenRequest, uniqueName, userParams } from "./helpers/oauth";
 
 describe("bounded requests (SPEC §14)", () => {
   it("more than MAX_SCOPES_PER_REQUEST (32) scope values is invalid_scope and writes nothing", async () => {
@@ -27,5 +27,28 @@ describe("bounded requests (SPEC §14)", () => {
     expect((await tokenRequest(client, passwordParams("a b c"), vars)).status).toBe(400);
     expect((await tokenRequest(client, passwordParams("abcde"), vars)).status).toBe(400);
     expect((await tokenRequest(client, passwordParams("ab cd"), vars)).status).toBe(200);
+  });
+});
+
+describe("keys per client and per user (SPEC §14)", () => {
+  it("a client at MAX_KEYS_PER_CLIENT gets invalid_request for a new scope combination; its existing keys keep working", async () => {
+    const client = await registerClient(["client_credentials"]);
+    const vars = { MAX_KEYS_PER_CLIENT: "2" };
+    const cc = (scope: string) => tokenRequest(client, { grant_type: "client_credentials", scope }, vars);
+    expect((await cc("one")).status).toBe(200);
+    expect((await cc("two")).status).toBe(200);
+    const third = await cc("three");
+    expect(third.status).toBe(400);
+    expect(await third.json()).toMatchObject({ error: "invalid_request" });
+    expect((await cc("one")).status).toBe(200);
+  });
+
+  it("a user at MAX_KEYS_PER_USER likewise", async () => {
+    const client = await registerClient();
+    const vars = { MAX_KEYS_PER_USER: "1" };
+    const userName = uniqueName("keys");
+    await createUser(userName, "a password");
+    expect((await tokenRequest(client, userParams(userName, "a password", "first"), vars)).status).toBe(200);
+    expect((await tokenRequest(client, userParams(userName, "a password", "second"), vars)).status).toBe(400);
   });
 });

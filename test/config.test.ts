@@ -43,6 +43,7 @@ describe("configuration (SPEC §3)", () => {
       refreshTokenMaxLifetime: null,
       dpopNonceRequired: false,
       scopeLimits: { maxScopes: 32, maxLength: 128 },
+      keyLimits: { perClient: 100_000, perUser: 1_000 },
     });
   });
 

@@ -37,6 +37,7 @@ function issueAsIfAuthenticatedAt(key: GrantKey, clientEpoch: number) {
     subject: key.username,
     sessionId: null,
     tokenKey: "dGVzdC1ncmFudC10b2tlbi1rZXktMDEyMzQ1Njc4OQ",
+    keyLimits: { perClient: 100_000, perUser: 1_000 },
     fence: { clientEpoch, userEpoch: 0 },
     grantType: "password",
     renewAccessToken: true,

@@ -23,6 +23,8 @@ export interface Config {
   refreshTokenMaxLifetime: number | null;
   /** SPEC §14: MAX_SCOPES_PER_REQUEST, MAX_SCOPE_LENGTH. */
   scopeLimits: { maxScopes: number; maxLength: number };
+  /** SPEC §14: MAX_KEYS_PER_CLIENT, MAX_KEYS_PER_USER (grant objects, i.e. scope combinations). */
+  keyLimits: { perClient: number; perUser: number };
   /** SPEC §13: DPoP proofs must carry a server-issued nonce (RFC 9449 §8). */
   dpopNonceRequired: boolean;
   /** SPEC §10: how long an authorization code can be redeemed. */
@@ -163,6 +165,7 @@ export function parseConfig(env: Env, local = false): Config {
     refreshTokenReuseInterval: wholeNumber(env, "REFRESH_TOKEN_REUSE_INTERVAL", 0, 0),
     refreshTokenMaxLifetime: env.REFRESH_TOKEN_MAX_LIFETIME ? wholeNumber(env, "REFRESH_TOKEN_MAX_LIFETIME", 0) : null,
     dpopNonceRequired: bool(env, "DPOP_NONCE_REQUIRED", false),
+    keyLimits: { perClient: wholeNumber(env, "MAX_KEYS_PER_CLIENT", 100_000), perUser: wholeNumber(env, "MAX_KEYS_PER_USER", 1_000) },
     scopeLimits: { maxScopes: wholeNumber(env, "MAX_SCOPES_PER_REQUEST", 32), maxLength: wholeNumber(env, "MAX_SCOPE_LENGTH", 128) },
     // WSO2's default authorization code validity is 300 s; RFC 6749 §4.1.2 recommends at most 10 min.
     authorizationCodeLifetime: wholeNumber(env, "AUTHORIZATION_CODE_LIFETIME", 300),

@@ -1,5 +1,6 @@
 import { failure, MESSAGES, type Failure } from "../protocol/errors";
 import type { Fence } from "../protocol/fence";
+import type { GrantIndexOutcome } from "../protocol/registry-rpc";
 import type { TokenRowBase } from "./issue-decision";
 
 /**
@@ -15,9 +16,18 @@ export function refusal(fence: Fence, presented: Fence): Failure | null {
   return null;
 }
 
-/** The same failure for an answer of the registry's grant index. */
-export function indexRefusal(outcome: "stale_client" | "stale_user"): Failure {
-  return outcome === "stale_client" ? failure("invalid_client", MESSAGES.clientAuthFailed) : failure("invalid_grant", MESSAGES.userAuthFailed);
+/** The failure for an answer of the registry's grant index other than "indexed". */
+export function indexRefusal(outcome: Exclude<GrantIndexOutcome, "indexed">): Failure {
+  switch (outcome) {
+    case "stale_client":
+      return failure("invalid_client", MESSAGES.clientAuthFailed);
+    case "stale_user":
+      return failure("invalid_grant", MESSAGES.userAuthFailed);
+    case "client_key_limit":
+      return failure("invalid_request", "The client has reached MAX_KEYS_PER_CLIENT: no new scope combination can be issued.");
+    case "user_key_limit":
+      return failure("invalid_request", "The user has reached MAX_KEYS_PER_USER: no new scope combination can be issued.");
+  }
 }
 
 /** Whether `next` raises either epoch of `current`. */

@@ -1,6 +1,6 @@
 import type { Env } from "../env";
 import type { Fence } from "../protocol/fence";
-import { REGISTRY_OBJECT_NAME, type GrantIndexOutcome } from "../protocol/registry-rpc";
+import { REGISTRY_OBJECT_NAME, type GrantIndexOutcome, type KeyLimits } from "../protocol/registry-rpc";
 import type { GrantKey } from "./key";
 import type { GrantMeta } from "./meta";
 
@@ -9,12 +9,17 @@ import type { GrantMeta } from "./meta";
  * credential change or deletion reaches it (see registry/revocation-fanout.ts). Anything but
  * "indexed" means the registry already knows the request's credentials are outdated.
  */
-export async function joinGrantIndex(env: Env, meta: GrantMeta, grant: { objectId: string; key: GrantKey; fence: Fence }): Promise<GrantIndexOutcome> {
+export async function joinGrantIndex(
+  env: Env,
+  meta: GrantMeta,
+  grant: { objectId: string; key: GrantKey; fence: Fence; limits: KeyLimits },
+): Promise<GrantIndexOutcome> {
   const outcome = await env.REGISTRY.getByName(REGISTRY_OBJECT_NAME).indexGrant({
     objectId: grant.objectId,
     clientId: grant.key.clientId,
     username: grant.key.username,
     fence: grant.fence,
+    limits: grant.limits,
   });
   if (outcome === "indexed") meta.markIndexed();
   return outcome;

@@ -72,7 +72,7 @@ export class GrantObject extends DurableObject<Env> {
   async issueTokens(request: IssueRequest): Promise<TokenOutcome> {
     await this.useKeys(request.tokenKey);
     if (!this.storage.meta.isIndexed()) {
-      const indexed = await joinGrantIndex(this.env, this.storage.meta, { objectId: this.ctx.id.toString(), key: request.key, fence: request.fence });
+      const indexed = await joinGrantIndex(this.env, this.storage.meta, { objectId: this.ctx.id.toString(), key: request.key, fence: request.fence, limits: request.keyLimits });
       if (indexed !== "indexed") return indexRefusal(indexed);
     }
     const issuedAt = now();
@@ -112,7 +112,7 @@ export class GrantObject extends DurableObject<Env> {
     if (refused) return refused;
     const fence = { clientEpoch: request.clientEpoch, userEpoch: first.userEpoch };
     if (!this.storage.meta.isIndexed()) {
-      const indexed = await joinGrantIndex(this.env, this.storage.meta, { objectId: this.ctx.id.toString(), key, fence });
+      const indexed = await joinGrantIndex(this.env, this.storage.meta, { objectId: this.ctx.id.toString(), key, fence, limits: request.keyLimits });
       if (indexed !== "indexed") return indexRefusal(indexed);
     }
     const issuedAt = now();

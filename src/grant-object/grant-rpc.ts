@@ -1,5 +1,6 @@
 import type { Fence } from "../protocol/fence";
 import type { Outcome } from "../protocol/errors";
+import type { KeyLimits } from "../protocol/registry-rpc";
 import type { IssuePolicy } from "./issue-decision";
 import type { GrantKey } from "./key";
 
@@ -25,6 +26,8 @@ export interface IssueSettings {
 /** A validated password / client_credentials request, as the Worker hands it to the key's object. */
 export interface IssueRequest extends Omit<IssuePolicy, "scope" | "format">, IssueSettings {
   key: GrantKey;
+  /** SPEC §14: the limits a new key of this client / user must stay within. */
+  keyLimits: KeyLimits;
   /** The tokens' `sub` (see token-records.ts). */
   subject: string;
   /** The browser session the tokens are issued through (a code's), or null. */

@@ -56,6 +56,7 @@ export async function issueForKey(context: CallContext, request: { grantType: st
     env.GRANTS.get(id).issueTokens({
       ...settings,
       key,
+      keyLimits: context.config.keyLimits,
       subject: request.owner.subject,
       sessionId: null,
       fence: { clientEpoch: client.epoch, userEpoch: request.owner.epoch },
@@ -86,6 +87,7 @@ export async function redeemCode(
       redirectUri: request.redirectUri,
       verifierHash: request.verifierHash,
       grantType: "authorization_code",
+      keyLimits: config.keyLimits,
       jkt: context.jkt,
       renewAccessToken: config.renewTokenPerRequest || generatorFor(settings.accessTokenFormat).alwaysRenews,
       renewRefreshToken: config.renewTokenPerRequest,

@@ -12,7 +12,17 @@ export interface GrantRegistration {
   clientId: string;
   username: string; // empty for client_credentials
   fence: Fence; // the epochs the request was authenticated under
+  /** SPEC §14: how many keys (grant objects) one client, and one user, may have. */
+  limits: KeyLimits;
 }
 
-/** "indexed", or which credentials changed since the request was authenticated. */
-export type GrantIndexOutcome = "indexed" | "stale_client" | "stale_user";
+export interface KeyLimits {
+  perClient: number;
+  perUser: number;
+}
+
+/**
+ * "indexed"; or which credentials changed since the request was authenticated; or which limit
+ * of keys a new key would exceed.
+ */
+export type GrantIndexOutcome = "indexed" | "stale_client" | "stale_user" | "client_key_limit" | "user_key_limit";

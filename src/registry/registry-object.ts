@@ -196,6 +196,11 @@ export class RegistryObject extends DurableObject<Env> {
       if (!client || client.epoch > registration.fence.clientEpoch) return "stale_client";
       const { username } = registration;
       if (username && this.users.epoch(username) > registration.fence.userEpoch) return "stale_user";
+      const { limits } = registration;
+      if (!this.fanout.isIndexed(registration.objectId)) {
+        if (this.fanout.keysOfClient(registration.clientId) >= limits.perClient) return "client_key_limit";
+        if (username && this.fanout.keysOfUser(username) >= limits.perUser) return "user_key_limit";
+      }
       this.fanout.index(registration.objectId, registration.clientId, username || null);
       return "indexed";
     });

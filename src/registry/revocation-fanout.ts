@@ -41,6 +41,18 @@ export class RevocationFanout {
     this.sql.exec("INSERT OR IGNORE INTO grant_index (object_id, client_id, user_key) VALUES (?, ?, ?)", objectId, clientId, userKey);
   }
 
+  isIndexed(objectId: string): boolean {
+    return this.sql.exec("SELECT 1 FROM grant_index WHERE object_id = ?", objectId).toArray().length > 0;
+  }
+
+  keysOfClient(clientId: string): number {
+    return this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM grant_index WHERE client_id = ?", clientId).one().n;
+  }
+
+  keysOfUser(userName: string): number {
+    return this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM grant_index WHERE user_key = ?", userNameKey(userName)).one().n;
+  }
+
   /** Queues the revocation of every grant object of a client (synchronous: call in the event's transaction). */
   queueForClient(clientId: string, clientEpoch: number): void {
     this.sql.exec(
