@@ -24,3 +24,31 @@ export async function joinGrantIndex(
   if (outcome === "indexed") meta.markIndexed();
   return outcome;
 }
+
+/**
+ * A grant object's membership of the grant index. Concurrent first requests under the same
+ * credentials share one registry call (a burst on a new key costs one, not one each); requests
+ * under other epochs make their own, so none is vouched for by another's answer.
+ */
+export class GrantIndexMembership {
+  private readonly pending = new Map<string, Promise<GrantIndexOutcome>>();
+
+  constructor(
+    private readonly env: Env,
+    private readonly meta: GrantMeta,
+    private readonly objectId: string,
+  ) {}
+
+  join(key: GrantKey, fence: Fence, limits: KeyLimits): Promise<GrantIndexOutcome> {
+    if (this.meta.isIndexed()) return Promise.resolve("indexed");
+    const name = `${fence.clientEpoch}/${fence.userEpoch}`;
+    let pending = this.pending.get(name);
+    if (!pending) {
+      pending = joinGrantIndex(this.env, this.meta, { objectId: this.objectId, key, fence, limits });
+      this.pending.set(name, pending);
+      const forget = () => this.pending.delete(name);
+      pending.then(forget, forget);
+    }
+    return pending;
+  }
+}

@@ -12,7 +12,7 @@ import { importTokenKey } from "../tokens/opaque";
 import { CodeRows } from "./code-rows";
 import { CODE_INVALID, codeRefusal, isReplay } from "./code-rules";
 import { highest, indexRefusal } from "./fence";
-import { joinGrantIndex } from "./grant-index";
+import { GrantIndexMembership } from "./grant-index";
 import type { CodeRequest, IssueRequest, RedeemRequest, RefreshRequest, RevokeOutcome, RevokeRequest, TokenOutcome } from "./grant-rpc";
 import { issueInTransaction, type IssueStep } from "./issuance";
 import { TokenAnswers } from "./token-answers";
@@ -42,6 +42,7 @@ export class GrantObject extends DurableObject<Env> {
   private readonly tombstones: Tombstones;
   private keys!: GeneratorKeys;
   private keyMaterial: string | null = null;
+  private readonly membership: GrantIndexMembership;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -52,6 +53,7 @@ export class GrantObject extends DurableObject<Env> {
     this.codes = new CodeRows(ctx.storage.sql);
     this.answers = new TokenAnswers(this.storage, this.publisher, this.minter);
     this.tombstones = new Tombstones(ctx.storage.sql);
+    this.membership = new GrantIndexMembership(env, this.storage.meta, ctx.id.toString());
     void ctx.blockConcurrencyWhile(async () => {
       migrateGrantSchema(ctx.storage.sql);
       const legacy = this.storage.meta.legacyTokenKeyMaterial();
@@ -71,10 +73,8 @@ export class GrantObject extends DurableObject<Env> {
   /** SPEC §5.2: issue (or, with renewal off, hand back) the key's tokens. */
   async issueTokens(request: IssueRequest): Promise<TokenOutcome> {
     await this.useKeys(request.tokenKey);
-    if (!this.storage.meta.isIndexed()) {
-      const indexed = await joinGrantIndex(this.env, this.storage.meta, { objectId: this.ctx.id.toString(), key: request.key, fence: request.fence, limits: request.keyLimits });
-      if (indexed !== "indexed") return indexRefusal(indexed);
-    }
+    const indexed = await this.membership.join(request.key, request.fence, request.keyLimits);
+    if (indexed !== "indexed") return indexRefusal(indexed);
     const issuedAt = now();
     const minted = await this.answers.mint(request, request.key, issuedAt);
     const step = this.ctx.storage.transactionSync(() =>
@@ -111,10 +111,8 @@ export class GrantObject extends DurableObject<Env> {
     const refused = codeRefusal(first, request, now(), key.jkt ?? null);
     if (refused) return refused;
     const fence = { clientEpoch: request.clientEpoch, userEpoch: first.userEpoch };
-    if (!this.storage.meta.isIndexed()) {
-      const indexed = await joinGrantIndex(this.env, this.storage.meta, { objectId: this.ctx.id.toString(), key, fence, limits: request.keyLimits });
-      if (indexed !== "indexed") return indexRefusal(indexed);
-    }
+    const indexed = await this.membership.join(key, fence, request.keyLimits);
+    if (indexed !== "indexed") return indexRefusal(indexed);
     const issuedAt = now();
     const issue = { ...request, key, subject: first.subject, sessionId: first.sessionId };
     const minted = await this.answers.mint(issue, key, issuedAt);
