@@ -1,7 +1,9 @@
-import type { AuthorizationParse, AuthorizationRequest } from "../oauth/authorization-request";
+import { AUTHORIZATION_PARAMETERS, parseAuthorizationRequest, type AuthorizationParse, type AuthorizationRequest } from "../oauth/authorization-request";
+import type { Parameters } from "../oauth/parameters";
 import { backToClient, type NextStep } from "../oauth/authorization-flow";
 import type { AppContext } from "./context";
-import { csrfToken } from "./csrf";
+import { checkCsrf, csrfToken } from "./csrf";
+import { readForm } from "./form";
 import { ConsentPage } from "./pages/consent-page";
 import { LoginPage } from "./pages/login-page";
 import { formTargetOf, renderPage } from "./pages/render";
@@ -45,6 +47,24 @@ export function renderLogin(c: AppContext, request: AuthorizationRequest, option
     />
   );
   return renderPage(c, page, status, [formTargetOf(request.redirectUri)]);
+}
+
+/**
+ * A post of the login or consent form: the body read strictly, the CSRF token checked, and the
+ * authorization request it carries checked again (it came back through the browser). A request
+ * that no longer parses is answered here (error page or redirect).
+ */
+export async function readSignInPost(c: AppContext): Promise<{ form: Parameters; request: AuthorizationRequest } | Response> {
+  const form = await readForm(c);
+  checkCsrf(c, form);
+  const params = new URLSearchParams();
+  for (const name of AUTHORIZATION_PARAMETERS) {
+    const value = form.get(name);
+    if (value !== undefined) params.append(name, value);
+  }
+  const parsed = await parseAuthorizationRequest(c.env, c.var.config, params.toString());
+  if (!parsed.ok) return respondToBadRequest(c, parsed, 303);
+  return { form, request: parsed.request };
 }
 
 /** An authorization request that did not parse: an error page, or the error back to the client. */

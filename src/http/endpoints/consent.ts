@@ -1,24 +1,18 @@
 import { approveConsent, denyConsent } from "../../oauth/authorization-flow";
-import { parseAuthorizationRequest } from "../../oauth/authorization-request";
 import { findSession } from "../../oauth/browser-session";
 import { invalidRequest } from "../../protocol/errors";
 import type { AppContext } from "../context";
 import { readCookie, SESSION_COOKIE } from "../cookies";
-import { checkCsrf } from "../csrf";
-import { readForm } from "../form";
-import { renderLogin, respondToBadRequest, respondWithStep } from "../sign-in";
-import { authorizationParamsOf } from "./login";
+import { readSignInPost, renderLogin, respondWithStep } from "../sign-in";
 
 /**
  * POST /oauth2/consent: the consent page's form, `consent=approve` or `consent=deny` (WSO2's
  * names). Approval is remembered per (user, client) for these scopes; denial is access_denied.
  */
 export async function consentEndpoint(c: AppContext): Promise<Response> {
-  const form = await readForm(c);
-  checkCsrf(c, form);
-  const parsed = await parseAuthorizationRequest(c.env, c.var.config, authorizationParamsOf(form));
-  if (!parsed.ok) return respondToBadRequest(c, parsed, 303);
-  const { request } = parsed;
+  const posted = await readSignInPost(c);
+  if (posted instanceof Response) return posted;
+  const { form, request } = posted;
   const decision = form.get("consent");
   if (decision !== "approve" && decision !== "deny") throw invalidRequest('consent must be "approve" or "deny"');
   const session = await findSession(c.env, c.var.config, readCookie(c, SESSION_COOKIE));

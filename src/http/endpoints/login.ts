@@ -1,14 +1,10 @@
 import { continueAuthorization } from "../../oauth/authorization-flow";
-import { AUTHORIZATION_PARAMETERS, parseAuthorizationRequest } from "../../oauth/authorization-request";
 import { logIn } from "../../oauth/browser-session";
-import type { Parameters } from "../../oauth/parameters";
 import { authenticateUser } from "../../oauth/user-authentication";
 import { hasControlCharacters } from "../../text/characters";
 import type { AppContext } from "../context";
 import { readCookie, SESSION_COOKIE, setSessionCookie } from "../cookies";
-import { checkCsrf } from "../csrf";
-import { readForm } from "../form";
-import { renderLogin, respondToBadRequest, respondWithStep } from "../sign-in";
+import { readSignInPost, renderLogin, respondWithStep } from "../sign-in";
 
 const WRONG_CREDENTIALS = "The username or password is incorrect.";
 const MAX_CREDENTIAL_LENGTH = 1024;
@@ -19,11 +15,9 @@ const MAX_CREDENTIAL_LENGTH = 1024;
  * a successful one starts a browser session and continues the authorization.
  */
 export async function loginEndpoint(c: AppContext): Promise<Response> {
-  const form = await readForm(c);
-  checkCsrf(c, form);
-  const parsed = await parseAuthorizationRequest(c.env, c.var.config, authorizationParamsOf(form));
-  if (!parsed.ok) return respondToBadRequest(c, parsed, 303);
-  const { request } = parsed;
+  const posted = await readSignInPost(c);
+  if (posted instanceof Response) return posted;
+  const { form, request } = posted;
   const username = form.get("username") ?? "";
   const password = form.get("password") ?? "";
   if (username === "" || password === "") return renderLogin(c, request, { error: "Enter your username and password.", username }, 400);
@@ -35,14 +29,4 @@ export async function loginEndpoint(c: AppContext): Promise<Response> {
   if (cookie) setSessionCookie(c, cookie, c.var.config.sessionLifetime);
   const context = { env: c.env, config: c.var.config, issuer: c.var.issuer };
   return respondWithStep(c, request, await continueAuthorization(context, request, session, { loggedIn: true }), 303);
-}
-
-/** The authorization request's parameters among the form's, encoded as a query string. */
-export function authorizationParamsOf(form: Parameters): string {
-  const params = new URLSearchParams();
-  for (const name of AUTHORIZATION_PARAMETERS) {
-    const value = form.get(name);
-    if (value !== undefined) params.append(name, value);
-  }
-  return params.toString();
 }
