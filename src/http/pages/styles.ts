@@ -30,7 +30,7 @@ button { display: block; width: 100%; padding: .75rem 1rem; font: inherit; font-
 button.secondary { background: transparent; color: var(--text); border-color: var(--field-line); }
 button:not(.secondary):focus-visible { outline-color: var(--text); }
 a { color: var(--accent); }
-@media (max-width: 30rem) { main { margin: 0; border: 0; border-radius: 0; box-shadow: none; padding: 1.5rem 1.25rem; } }
+@media (max-width: 30rem) { body { background: var(--card); } main { margin: 0; border: 0; border-radius: 0; box-shadow: none; padding: 1.5rem 1.25rem; } }
 .actions { display: grid; gap: .75rem; margin-top: 1.5rem; }
 .alert { margin: 0 0 1.25rem; padding: .75rem .9rem; border-radius: 8px; background: var(--danger-bg); color: var(--danger); }
 .alert:empty { display: none; }
