@@ -1,5 +1,9 @@
 import type { Fence } from "../protocol/fence";
+import { object, parseStored, string } from "../store/decode";
 import { grantObjectName, type GrantKey } from "./key";
+
+/** The stored key (a GrantKey as JSON; it predates record versions and keeps its shape). */
+const decodeKey = (value: unknown) => object({ clientId: string, username: string, scope: string }, { jkt: string })(value, "grant key");
 
 /**
  * A grant object's own facts, in its `meta` table: the key it serves, its HMAC key for token
@@ -7,6 +11,15 @@ import { grantObjectName, type GrantKey } from "./key";
  * user epochs it still serves). Synchronous, for use inside transactions.
  */
 export class GrantMeta {
+  /**
+   * The values read or written so far (the object is their only writer, so this copy is
+   * exact): a token request reads these facts several times, and SQLite is not free. A write
+   * inside a transaction that is then rolled back would leave its value here; the only such
+   * writes raise a fence (refusing more, never less), bind the key (the same key every time) or
+   * record the subject of a request that failed.
+   */
+  private readonly cache = new Map<string, string | null>();
+
   constructor(private readonly sql: SqlStorage) {}
 
   /**
@@ -20,7 +33,9 @@ export class GrantMeta {
 
   key(): GrantKey | null {
     const stored = this.get("key");
-    return stored ? (JSON.parse(stored) as GrantKey) : null;
+    if (!stored) return null;
+    const { clientId, username, scope, jkt } = parseStored("grant key", stored, decodeKey);
+    return { clientId, username, scope, ...(jkt ? { jkt } : {}) };
   }
 
   /** Records the key on first use; an object only ever serves the key it is named after. */
@@ -58,10 +73,14 @@ export class GrantMeta {
   }
 
   private get(name: string): string | null {
-    return this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE name = ?", name).toArray()[0]?.value ?? null;
+    if (this.cache.has(name)) return this.cache.get(name) ?? null;
+    const value = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE name = ?", name).toArray()[0]?.value ?? null;
+    this.cache.set(name, value);
+    return value;
   }
 
   private set(name: string, value: string): void {
     this.sql.exec("INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)", name, value);
+    this.cache.set(name, value);
   }
 }

@@ -34,13 +34,37 @@ const UNKNOWN_CLIENTS_MAX = 10_000;
 export async function findClient(env: Env, tokenSecret: string, clientId: string): Promise<ClientRecord | null> {
   const kind = await clientIdKind(tokenSecret, clientId);
   if (kind === "impossible") return null;
-  const cached = await registryRead(() => kvOf(env, "REGISTRY_CACHE").get(clientCacheKey(clientId), "text"));
-  if (cached !== null) return parseClientRecord(cached);
   const at = now();
+  const recent = recentClients.get(clientId);
+  if (recent && recent.until > at) return recent.client;
+  const cached = await registryRead(() => kvOf(env, "REGISTRY_CACHE").get(clientCacheKey(clientId), "text"));
+  if (cached !== null) return remember(clientId, parseClientRecord(cached), at);
   if (kind === "legacy" || (unknownClients.get(clientId) ?? 0) > at) return null;
   const client = await registryRead(() => registryObject(env).findClient(clientId));
   if (!client) rememberUnknown(clientId, at);
+  return client ? remember(clientId, client, at) : null;
+}
+
+/**
+ * Client records this isolate read a moment ago (SPEC §9 allows an isolate-local cache): the
+ * token hot path then makes no KV read for its client. A change made elsewhere reaches this
+ * isolate within CLIENT_CACHE_MS on top of KV's own propagation (~60 s); a stale secret gets
+ * nothing from a grant object meanwhile (its epoch is below the object's fence). Changes made
+ * through this isolate drop the entry at once (`forgetClient`).
+ */
+const recentClients = new Map<string, { client: ClientRecord; until: number }>();
+const CLIENT_CACHE_MS = 10_000;
+const CLIENT_CACHE_MAX = 10_000;
+
+function remember(clientId: string, client: ClientRecord, at: number): ClientRecord {
+  if (recentClients.size >= CLIENT_CACHE_MAX) recentClients.clear();
+  recentClients.set(clientId, { client, until: at + CLIENT_CACHE_MS });
   return client;
+}
+
+/** After this isolate changed or deleted a client. */
+export function forgetClient(clientId: string): void {
+  recentClients.delete(clientId);
 }
 
 function rememberUnknown(clientId: string, at: number): void {

@@ -45,6 +45,7 @@ export class RegistryObject extends DurableObject<Env> {
     this.clients = new ClientsTable(ctx.storage.sql);
     this.users = new UsersTable(ctx.storage.sql);
     for (const statement of [...REGISTRY_TABLES, OUTBOX_SCHEMA, ...FANOUT_SCHEMA]) ctx.storage.sql.exec(statement);
+    this.fanout.countKeysOnce();
   }
 
   // ---- clients -------------------------------------------------------------------------------

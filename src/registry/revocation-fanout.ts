@@ -20,6 +20,9 @@ export const FANOUT_SCHEMA = [
    )`,
   `CREATE INDEX IF NOT EXISTS grant_index_client ON grant_index (client_id)`,
   `CREATE INDEX IF NOT EXISTS grant_index_user ON grant_index (user_key)`,
+  // The number of indexed grant objects per client ("c:<client_id>") and per user ("u:<user_key>"),
+  // kept with the index so the SPEC §14 key limits cost one row read, not a scan.
+  `CREATE TABLE IF NOT EXISTS key_counts (owner TEXT PRIMARY KEY, n INTEGER NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS pending_revocations (
      seq INTEGER PRIMARY KEY AUTOINCREMENT,
      object_id TEXT NOT NULL,
@@ -38,7 +41,18 @@ export class RevocationFanout {
 
   index(objectId: string, clientId: string, userName: string | null): void {
     const userKey = userName === null ? null : userNameKey(userName);
-    this.sql.exec("INSERT OR IGNORE INTO grant_index (object_id, client_id, user_key) VALUES (?, ?, ?)", objectId, clientId, userKey);
+    const added = this.sql.exec("INSERT OR IGNORE INTO grant_index (object_id, client_id, user_key) VALUES (?, ?, ?)", objectId, clientId, userKey).rowsWritten;
+    if (added === 0) return;
+    for (const owner of [`c:${clientId}`, ...(userKey === null ? [] : [`u:${userKey}`])]) {
+      this.sql.exec("INSERT INTO key_counts (owner, n) VALUES (?, 1) ON CONFLICT (owner) DO UPDATE SET n = n + 1", owner);
+    }
+  }
+
+  /** Counts for an index that predates key_counts, rebuilt once. */
+  countKeysOnce(): void {
+    if (this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM key_counts").one().n > 0) return;
+    this.sql.exec("INSERT INTO key_counts (owner, n) SELECT 'c:' || client_id, count(*) FROM grant_index GROUP BY client_id");
+    this.sql.exec("INSERT INTO key_counts (owner, n) SELECT 'u:' || user_key, count(*) FROM grant_index WHERE user_key IS NOT NULL GROUP BY user_key");
   }
 
   isIndexed(objectId: string): boolean {
@@ -46,11 +60,15 @@ export class RevocationFanout {
   }
 
   keysOfClient(clientId: string): number {
-    return this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM grant_index WHERE client_id = ?", clientId).one().n;
+    return this.count(`c:${clientId}`);
   }
 
   keysOfUser(userName: string): number {
-    return this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM grant_index WHERE user_key = ?", userNameKey(userName)).one().n;
+    return this.count(`u:${userNameKey(userName)}`);
+  }
+
+  private count(owner: string): number {
+    return this.sql.exec<{ n: number }>("SELECT n FROM key_counts WHERE owner = ?", owner).toArray()[0]?.n ?? 0;
   }
 
   /** Queues the revocation of every grant object of a client (synchronous: call in the event's transaction). */
@@ -60,7 +78,13 @@ export class RevocationFanout {
       clientEpoch,
       clientId,
     );
-    if (clientEpoch === DELETED) this.sql.exec("DELETE FROM grant_index WHERE client_id = ?", clientId);
+    if (clientEpoch === DELETED) {
+      for (const { user_key } of this.sql.exec<{ user_key: string | null }>("SELECT user_key FROM grant_index WHERE client_id = ?", clientId).toArray()) {
+        if (user_key !== null) this.sql.exec("UPDATE key_counts SET n = n - 1 WHERE owner = ?", `u:${user_key}`);
+      }
+      this.sql.exec("DELETE FROM grant_index WHERE client_id = ?", clientId);
+      this.sql.exec("DELETE FROM key_counts WHERE owner = ?", `c:${clientId}`);
+    }
   }
 
   queueForUser(userName: string, userEpoch: number): void {

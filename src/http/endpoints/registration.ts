@@ -2,7 +2,7 @@ import { parseClientMetadata } from "../../oauth/client-metadata";
 import { invalidClientMetadata, invalidRequest, valueOf } from "../../protocol/errors";
 import { clientInformation } from "../../registry/client-record";
 import { newClientId } from "../../registry/client-ids";
-import { registryObject } from "../../registry/lookup";
+import { forgetClient, registryObject } from "../../registry/lookup";
 import { readJsonBody } from "../body";
 import type { AppContext } from "../context";
 
@@ -28,17 +28,20 @@ export async function updateClient(c: AppContext): Promise<Response> {
   const claimed = typeof body === "object" && body !== null ? (body as Record<string, unknown>).client_id : undefined;
   if (claimed !== undefined && claimed !== clientId) throw invalidClientMetadata("client_id in the body differs from the URL");
   const client = valueOf(await registryObject(c.env).updateClient(clientId, parseClientMetadata(body)));
+  forgetClient(clientId);
   return c.json(clientInformation(client));
 }
 
 /** A new secret, shown once; the old secret and every token issued under it stop working. */
 export async function rotateClientSecret(c: AppContext): Promise<Response> {
   const rotated = valueOf(await registryObject(c.env).rotateClientSecret(c.req.param("clientId")!));
+  forgetClient(rotated.client.client_id);
   return c.json({ ...clientInformation(rotated.client), client_secret: rotated.clientSecret });
 }
 
 export async function deleteClient(c: AppContext): Promise<Response> {
   valueOf(await registryObject(c.env).deleteClient(c.req.param("clientId")!));
+  forgetClient(c.req.param("clientId")!);
   return c.body(null, 204);
 }
 
