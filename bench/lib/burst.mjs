@@ -20,9 +20,10 @@ export async function burst({ url, client, requests, keys, prefix }) {
           body,
           dispatcher: agent,
         });
+        const at = performance.now() - started; // when the answer's headers arrived
         const text = await response.text();
         const token = response.status === 200 ? JSON.parse(text).access_token : null;
-        results[i] = { status: response.status, token, key: i % keys, order: received++ };
+        results[i] = { status: response.status, token, key: i % keys, order: received++, at };
       } catch (error) {
         results[i] = { status: 0, error: String(error?.cause?.code ?? error?.message ?? error), key: i % keys, order: received++ };
       }
@@ -43,7 +44,7 @@ export async function burst({ url, client, requests, keys, prefix }) {
   const lastPerKey = new Map();
   issued.forEach((r, i) => {
     if (live[i]) livePerKey.set(r.key, [...(livePerKey.get(r.key) ?? []), r]);
-    if (!lastPerKey.has(r.key) || lastPerKey.get(r.key).order < r.order) lastPerKey.set(r.key, r);
+    if (!lastPerKey.has(r.key) || lastPerKey.get(r.key).at < r.at) lastPerKey.set(r.key, r);
   });
   const keysWithTokens = new Set(issued.map((r) => r.key));
   let exactlyOne = 0;
@@ -53,7 +54,7 @@ export async function burst({ url, client, requests, keys, prefix }) {
     const alive = livePerKey.get(key) ?? [];
     if (alive.length === 1) exactlyOne += 1;
     if (alive.length === 1 && alive[0] === lastPerKey.get(key)) liveIsLast += 1;
-    if (alive.length === 1) afterLive.push(issued.filter((r) => r.key === key && r.order > alive[0].order).length);
+    if (alive.length === 1) afterLive.push(lastPerKey.get(key).at - alive[0].at);
   }
   afterLive.sort((a, b) => a - b);
   return {
