@@ -32,11 +32,11 @@ const UNKNOWN_CLIENTS_MAX = 10_000;
  * only; an issued one in KV, then in the registry object on a miss (a client created a moment ago).
  */
 export async function findClient(env: Env, tokenSecret: string, clientId: string): Promise<ClientRecord | null> {
-  const kind = await clientIdKind(tokenSecret, clientId);
-  if (kind === "impossible") return null;
   const at = now();
   const recent = recentClients.get(clientId);
-  if (recent && recent.until > at) return recent.client;
+  if (recent && recent.until > at) return recent.client; // its id was checked when it was cached
+  const kind = await clientIdKind(tokenSecret, clientId);
+  if (kind === "impossible") return null;
   const cached = await registryRead(() => kvOf(env, "REGISTRY_CACHE").get(clientCacheKey(clientId), "text"));
   if (cached !== null) return remember(clientId, parseClientRecord(cached), at);
   if (kind === "legacy" || (unknownClients.get(clientId) ?? 0) > at) return null;
