@@ -57,7 +57,8 @@ const STATEMENTS = [
      refresh_id TEXT,
      keep_until INTEGER NOT NULL
    )`,
-  TOMBSTONE_SCHEMA,
+  `CREATE INDEX IF NOT EXISTS codes_keep_until ON codes (keep_until)`,
+  ...TOMBSTONE_SCHEMA,
   OUTBOX_SCHEMA,
 ];
 

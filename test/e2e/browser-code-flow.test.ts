@@ -149,6 +149,7 @@ describe("SPEC §10 authorization code flow in Chromium against wrangler dev", (
   let alice: BrowserContext | undefined;
   let firstTokens: oauth.TokenEndpointResponse | undefined;
   let firstCode: string | null = null;
+  let secondTokens: oauth.TokenEndpointResponse | undefined;
 
   afterAll(async () => {
     await alice?.close().catch(() => {});
@@ -229,6 +230,24 @@ describe("SPEC §10 authorization code flow in Chromium against wrangler dev", (
     expect(await introspect(firstTokens!.access_token)).toBe('{"active":false}');
     expect(await introspect(firstTokens!.refresh_token!, "refresh_token")).toBe('{"active":false}');
     expect(JSON.parse(await introspect(second.access_token))).toMatchObject({ active: true, username: "alice", scope: "openid profile" });
+    secondTokens = second;
+  });
+
+  it("logging out (OIDC RP-Initiated Logout with the id_token_hint) kills the session's tokens; the next authorization asks for the password", async () => {
+    expect(secondTokens?.id_token, "runs after the single sign-on test").toEqual(expect.any(String));
+    const page = await newPage(alice!);
+    const logout = new URL(`${server!.url}/oidc/logout`);
+    logout.searchParams.set("id_token_hint", secondTokens!.id_token!);
+    const response = await page.goto(logout.href);
+    expect(response?.status()).toBe(200);
+    expect(await page.$eval("h1", (element) => element.textContent)).toBe("You are signed out");
+    // WSO2's "revoke tokens upon user logout": every token issued through the session is dead.
+    expect(await introspect(secondTokens!.access_token)).toBe('{"active":false}');
+    expect(await introspect(secondTokens!.refresh_token!, "refresh_token")).toBe('{"active":false}');
+    // The session is gone: the next authorization shows the login page again.
+    const again = await page.goto((await newAuthorization()).url);
+    expect(again?.status()).toBe(200);
+    expect(await page.$('form[action="/oauth2/login"]')).not.toBeNull();
   });
 
   it("the login page does not render inside another site's frame (frame-ancestors 'none')", async () => {

@@ -68,7 +68,7 @@ async function waitUntilServing(url: string, child: ChildProcess, output: () => 
       await fetch(`${url}/`);
       return;
     } catch {
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
   throw new Error(`wrangler dev did not start within 90 s:\n${output()}`);
