@@ -48,3 +48,8 @@ export async function clientIdKind(tokenSecret: string, clientId: string): Promi
   const expected = await macOf(tokenSecret, bytes.subarray(0, RANDOM_BYTES));
   return crypto.subtle.timingSafeEqual(expected, bytes.subarray(RANDOM_BYTES)) ? "issued" : "impossible";
 }
+
+/** A client secret: 32 random bytes, base64url (stored only as SHA-256). */
+export function newClientSecret(): string {
+  return toBase64Url(randomBytes(32));
+}

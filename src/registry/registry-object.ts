@@ -6,8 +6,8 @@ import type { GrantIndexOutcome, GrantRegistration } from "../protocol/registry-
 import { now } from "../runtime/clock";
 import { OUTBOX_SCHEMA, Outbox } from "../store/outbox";
 import { Publisher } from "../store/publisher";
-import { randomBytes, toBase64Url } from "../tokens/encoding";
 import { sha256 } from "../tokens/hash";
+import { newClientSecret } from "./client-ids";
 import type { ClientMetadata, ClientRecord } from "./client-record";
 import { Projection } from "./projection";
 import { FANOUT_SCHEMA, RevocationFanout } from "./revocation-fanout";
@@ -18,6 +18,8 @@ import { kvOf } from "../runtime/kv";
 
 /** Retry delay for projection writes (also KV's per-key spacing) and revocations. */
 const RETRY_MS = 2_000;
+/** When the fan-out's next page runs (after this request's answer, before other admin work piles up). */
+const NEXT_PAGE_MS = 1_000;
 
 const NO_CLIENT = "no client with that client_id";
 const NO_USER = "no user with that id";
@@ -53,7 +55,7 @@ export class RegistryObject extends DurableObject<Env> {
   /** Registers a client; the only time its secret exists in clear is this return value. */
   /** `clientId` is made by the Worker (client-ids.ts: it carries a MAC under TOKEN_SECRET). */
   async createClient(metadata: ClientMetadata, clientId: string): Promise<{ client: ClientRecord; clientSecret: string | null }> {
-    const clientSecret = metadata.token_endpoint_auth_method === "none" ? null : newSecret();
+    const clientSecret = metadata.token_endpoint_auth_method === "none" ? null : newClientSecret();
     const client: ClientRecord = {
       v: 1,
       client_id: clientId,
@@ -97,7 +99,7 @@ export class RegistryObject extends DurableObject<Env> {
     if (this.clients.get(clientId)?.token_endpoint_auth_method === "none") {
       return failure("invalid_request", "a public client has no secret to rotate");
     }
-    const clientSecret = newSecret();
+    const clientSecret = newClientSecret();
     const secretHash = await sha256(clientSecret);
     const rotated = await this.changeClient(clientId, (current) => ({ ...current, secret_hash: secretHash, epoch: current.epoch + 1 }));
     return rotated.ok ? success({ client: rotated.value, clientSecret }) : rotated;
@@ -232,16 +234,14 @@ export class RegistryObject extends DurableObject<Env> {
    * alarm. The fan-out needs no KV: a projection write that fails must not hold back revocations.
    */
   private async settle(): Promise<void> {
-    let settled = true;
+    let projected = true as boolean;
+    let revoked = "done" as "done" | "more" | "failed";
     await this.publisher.oneAtATime(async () => {
-      const projected = await this.outbox.flushLatestPerKey();
-      const revoked = await this.fanout.process();
-      settled = projected && revoked;
+      projected = await this.outbox.flushLatestPerKey();
+      revoked = await this.fanout.process();
     });
-    if (!settled) await this.publisher.scheduleRetry();
+    // More pages: go on from the alarm a moment later, so the next admin request is not held up.
+    if (revoked === "more" && projected) await this.ctx.storage.setAlarm(now() + NEXT_PAGE_MS);
+    else if (!projected || revoked !== "done") await this.publisher.scheduleRetry();
   }
-}
-
-function newSecret(): string {
-  return toBase64Url(randomBytes(32));
 }

@@ -32,6 +32,8 @@ export const FANOUT_SCHEMA = [
 ];
 
 const PARALLEL_CALLS = 16;
+/** Grant objects revoked per admin request or alarm run; the rest follow from the alarm at once. */
+export const FANOUT_PAGE = 256;
 
 export class RevocationFanout {
   constructor(
@@ -97,10 +99,17 @@ export class RevocationFanout {
   }
 
   /** Works off the queue; true when it is empty. */
-  async process(): Promise<boolean> {
+  /**
+   * Works off at most one page of the queue (SPEC §14: a change of a client with very many keys
+   * must not hold up the admin requests queued behind it): "done" when the queue is empty,
+   * "more" when the page went through and rows are left, "failed" when a grant object could not
+   * be reached (its row stays queued).
+   */
+  async process(pageSize = FANOUT_PAGE): Promise<"done" | "more" | "failed"> {
     const rows = this.sql
-      .exec<{ seq: number; object_id: string; client_fence: number; user_fence: number }>("SELECT * FROM pending_revocations ORDER BY seq")
+      .exec<{ seq: number; object_id: string; client_fence: number; user_fence: number }>("SELECT * FROM pending_revocations ORDER BY seq LIMIT ?", pageSize)
       .toArray();
+    let failed = false;
     for (let i = 0; i < rows.length; i += PARALLEL_CALLS) {
       await Promise.all(
         rows.slice(i, i + PARALLEL_CALLS).map(async (row) => {
@@ -109,11 +118,13 @@ export class RevocationFanout {
             await grant.revokeAll({ clientEpoch: row.client_fence, userEpoch: row.user_fence });
             this.sql.exec("DELETE FROM pending_revocations WHERE seq = ?", row.seq);
           } catch (error) {
+            failed = true;
             console.error("grant revocation failed, will retry:", error instanceof Error ? error.name : "unknown");
           }
         }),
       );
     }
-    return this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM pending_revocations").one().n === 0;
+    if (failed) return "failed";
+    return this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM pending_revocations").one().n === 0 ? "done" : "more";
   }
 }
