@@ -2,7 +2,6 @@ import type { Failure } from "../protocol/errors";
 import type { Fence } from "../protocol/fence";
 import { refusal } from "./fence";
 import type { IssueRequest, RefreshRequest } from "./grant-rpc";
-import type { GrantKey } from "./key";
 import { decideIssue, type AccessRow, type RefreshRow } from "./issue-decision";
 import type { MintedToken } from "./minter";
 import type { GrantStorage, GrantTransaction } from "./transaction";
@@ -50,7 +49,6 @@ export function issueInTransaction(storage: GrantStorage, tx: GrantTransaction, 
     (issuance.refresh
       ? tx.addRefresh({ token: issuance.refresh, grantType, epochs: fence, lifetimeMs: request.refreshTokenLifetimeMs, sessionId, familyId })
       : null);
-  const aud = format === "jwt" ? request.key.clientId : undefined;
   tx.addAccess({
     token: issuance.access,
     scope: request.key.scope,
@@ -61,14 +59,12 @@ export function issueInTransaction(storage: GrantStorage, tx: GrantTransaction, 
     lifetimeMs: request.accessTokenLifetimeMs,
     sessionId,
     familyId,
-    ...(aud ? { aud } : {}),
   });
   return { ok: true, kind: "issued", accessId: issuance.access.id, refreshId, keptRefresh: decision.keepRefresh, writes: tx.writes };
 }
 
 /** A refresh to apply: the presented (checked) refresh row and the candidate tokens. */
 export interface Rotation extends Pick<RefreshRequest, "clientEpoch" | "accessTokenLifetimeMs" | "refreshTokenLifetimeMs"> {
-  key: GrantKey;
   scope: string;
   refresh: RefreshRow;
   access: MintedToken;
@@ -84,7 +80,7 @@ export interface Rotation extends Pick<RefreshRequest, "clientEpoch" | "accessTo
  * die, a new one is stored, and with rotation the refresh token is replaced.
  */
 export function rotateInTransaction(tx: GrantTransaction, storage: GrantStorage, rotation: Rotation): { kept: RefreshRow | null; writes: number[] } {
-  const { refresh, replacement, key, format } = rotation;
+  const { refresh, replacement, format } = rotation;
   for (const previous of storage.rows.accessOfRefresh(refresh.id)) tx.retireAccess(previous);
   // The new tokens inherit the user epoch of the grant (the user is not re-authenticated).
   const epochs = { clientEpoch: rotation.clientEpoch, userEpoch: refresh.userEpoch };
@@ -94,8 +90,7 @@ export function rotateInTransaction(tx: GrantTransaction, storage: GrantStorage,
     tx.retireRefresh(refresh);
     refreshId = tx.addRefresh({ token: replacement, grantType: "refresh_token", epochs, lifetimeMs: rotation.refreshTokenLifetimeMs, sessionId: refresh.sessionId ?? null, familyId, family: rotation.family });
   }
-  const aud = format === "jwt" ? key.clientId : undefined;
   const grant = { scope: rotation.scope, format, refreshId, grantType: "refresh_token", epochs, sessionId: refresh.sessionId ?? null, familyId };
-  tx.addAccess({ token: rotation.access, ...grant, lifetimeMs: rotation.accessTokenLifetimeMs, ...(aud ? { aud } : {}) });
+  tx.addAccess({ token: rotation.access, ...grant, lifetimeMs: rotation.accessTokenLifetimeMs });
   return { kept: replacement ? null : refresh, writes: tx.writes };
 }

@@ -44,7 +44,7 @@ export async function refreshGrant(host: RefreshHost, request: RefreshRequest): 
   const { scope, deadline } = precheck.value;
   const capped = (lifetimeMs: number) => (deadline === null ? lifetimeMs : Math.min(lifetimeMs, deadline - issuedAt));
   const lifetimes = { accessTokenLifetimeMs: capped(request.accessTokenLifetimeMs), refreshTokenLifetimeMs: capped(request.refreshTokenLifetimeMs) };
-  const subject = storage.meta.subject() ?? legacySubjectOf(key);
+  const subject = subjectOf(host, key);
   const generator = generatorFor(request.accessTokenFormat);
   const spec = { key, subject, scope, issuer: request.issuer, issuedAt, expiresAt: issuedAt + lifetimes.accessTokenLifetimeMs };
   const access = await host.minter.access(generator, spec);
@@ -58,7 +58,7 @@ export async function refreshGrant(host: RefreshHost, request: RefreshRequest): 
     if (!check.ok) return check;
     const tx = host.transaction({ key, subject, issuer: request.issuer }, issuedAt);
     const family = { startedAt: refresh.familyStartedAt ?? refresh.issuedAt, originGrant: refresh.originGrant ?? null };
-    const rotated = rotateInTransaction(tx, storage, { ...request, ...lifetimes, key, scope, refresh, access, replacement, format: generator.format, family });
+    const rotated = rotateInTransaction(tx, storage, { ...request, ...lifetimes, scope, refresh, access, replacement, format: generator.format, family });
     if (replacement) {
       const familyId = refresh.familyId ?? refresh.id;
       host.tombstones.bury({ hash: refresh.hash, familyId, rotatedAt: issuedAt, expiresAt: refresh.expiresAt, successorId: replacement.id, accessId: access.id });
@@ -113,14 +113,13 @@ async function retryAnswer(host: RefreshHost, key: GrantKey, request: RefreshReq
   const access = rows.accessById(tombstone.accessId);
   const generator = generatorFor(request.accessTokenFormat);
   const refreshToken = await host.minter.derive("refresh", successor.id);
+  const subject = subjectOf(host, key);
   if (access && access.expiresAt > at && access.format === generator.format && !generator.alwaysRenews) {
     await host.publisher.inCommitOrder(host.storage.outbox.pendingSeqs());
-    const subject = host.storage.meta.subject() ?? legacySubjectOf(key);
     const spec = { key, subject, scope: access.scope, issuer: request.issuer, issuedAt: access.issuedAt, expiresAt: access.expiresAt };
     const accessToken = (await host.minter.access(generator, spec, access.id)).token;
     return { accessToken, refreshToken, expiresIn: Math.floor((access.expiresAt - at) / 1000), scope: access.scope };
   }
-  const subject = host.storage.meta.subject() ?? legacySubjectOf(key);
   const scope = access?.scope ?? key.scope;
   const lifetime = Math.min(request.accessTokenLifetimeMs, successor.expiresAt - at);
   const spec = { key, subject, scope, issuer: request.issuer, issuedAt: at, expiresAt: at + lifetime };
@@ -130,11 +129,16 @@ async function retryAnswer(host: RefreshHost, key: GrantKey, request: RefreshReq
     const tx = host.transaction({ key, subject, issuer: request.issuer }, at);
     rows.accessOfRefresh(successor.id).forEach((row) => tx.retireAccess(row));
     const grant = { scope, format: generator.format, refreshId: successor.id, grantType: "refresh_token", epochs: { clientEpoch: successor.clientEpoch, userEpoch: successor.userEpoch } };
-    tx.addAccess({ token: minted, ...grant, lifetimeMs: lifetime, sessionId: successor.sessionId ?? null, familyId: successor.familyId ?? successor.id, ...(generator.format === "jwt" ? { aud: key.clientId } : {}) });
+    tx.addAccess({ token: minted, ...grant, lifetimeMs: lifetime, sessionId: successor.sessionId ?? null, familyId: successor.familyId ?? successor.id });
     host.tombstones.replaceAccess(tombstone.hash, minted.id);
     return tx.writes;
   });
   if (!writes) return null;
   await host.publisher.inCommitOrder(writes);
   return { accessToken: minted.token, refreshToken, expiresIn: Math.floor(lifetime / 1000), scope };
+}
+
+/** The `sub` of this grant's tokens (objects from before subjects were stored fall back to the key). */
+function subjectOf(host: RefreshHost, key: GrantKey): string {
+  return host.storage.meta.subject() ?? legacySubjectOf(key);
 }

@@ -26,8 +26,6 @@ export interface NewAccess {
   lifetimeMs: number;
   sessionId: string | null;
   familyId: string;
-  /** JWT access tokens name their audience in the record. */
-  aud?: string;
 }
 
 export interface NewRefresh {
@@ -70,7 +68,9 @@ export class GrantTransaction {
   }
 
   addAccess(access: NewAccess): void {
-    const { token, epochs, lifetimeMs, aud, ...grant } = access;
+    const { token, epochs, lifetimeMs, ...grant } = access;
+    // Self-contained (JWT) access tokens name their audience, the client (RFC 9068), in the record too.
+    const aud = access.format === "jwt" ? this.context.key.clientId : undefined;
     const row: AccessRow = { id: token.id, hash: token.hash, issuedAt: this.now, expiresAt: this.now + lifetimeMs, ...epochs, ...grant };
     this.storage.rows.insertAccess(row);
     this.record({ kind: "access", scope: access.scope, grantType: access.grantType, row, ...(aud ? { aud } : {}) });
