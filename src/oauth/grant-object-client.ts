@@ -3,7 +3,7 @@ import type { Env } from "../env";
 import type { IssuedTokens, IssueSettings } from "../grant-object/grant-rpc";
 import { grantObjectName, type GrantKey } from "../grant-object/key";
 import { grantObjectOfToken } from "../grant-object/locate";
-import { invalidGrant, MESSAGES, temporarilyUnavailable, valueOf, type Outcome } from "../protocol/errors";
+import { invalidGrant, isRetryable, MESSAGES, temporarilyUnavailable, valueOf, type Outcome } from "../protocol/errors";
 import { isPublic, type ClientRecord } from "../registry/client-record";
 import { CODE_INVALID } from "../grant-object/code-rules";
 import { generatorFor } from "../tokens/generator";
@@ -46,6 +46,11 @@ async function settingsOf({ config, client, issuer }: CallContext, objectId: str
   };
 }
 
+/** SPEC §5.2/§5.5: renewal per request, or a generator that always renews (JWT). */
+function renewalOf(config: Config, settings: IssueSettings): { renewAccessToken: boolean; renewRefreshToken: boolean } {
+  return { renewAccessToken: config.renewTokenPerRequest || generatorFor(settings.accessTokenFormat).alwaysRenews, renewRefreshToken: config.renewTokenPerRequest };
+}
+
 /** password / client_credentials: issue (or hand back) the tokens of the request's key. */
 export async function issueForKey(context: CallContext, request: { grantType: string; scope: string; owner: Owner }): Promise<IssuedTokens> {
   const { env, config, client } = context;
@@ -61,8 +66,7 @@ export async function issueForKey(context: CallContext, request: { grantType: st
       sessionId: null,
       fence: { clientEpoch: client.epoch, userEpoch: request.owner.epoch },
       grantType: request.grantType,
-      renewAccessToken: config.renewTokenPerRequest || generatorFor(settings.accessTokenFormat).alwaysRenews,
-      renewRefreshToken: config.renewTokenPerRequest,
+      ...renewalOf(config, settings),
       issueRefreshToken: request.owner.issueRefreshToken,
     }),
   );
@@ -89,8 +93,7 @@ export async function redeemCode(
       grantType: "authorization_code",
       keyLimits: config.keyLimits,
       jkt: context.jkt,
-      renewAccessToken: config.renewTokenPerRequest || generatorFor(settings.accessTokenFormat).alwaysRenews,
-      renewRefreshToken: config.renewTokenPerRequest,
+      ...renewalOf(config, settings),
       // SPEC §10: only clients registered for refresh_token get one they could use.
       issueRefreshToken: client.grant_types.includes("refresh_token"),
     }),
@@ -145,13 +148,7 @@ async function call<T>(rpc: () => Promise<Outcome<T>>): Promise<Outcome<T>> {
   try {
     return await rpc();
   } catch (error) {
-    if (!retryable(error)) console.error("grant object call failed:", error instanceof Error ? `${error.name}: ${error.message}` : "non-Error thrown");
+    if (!isRetryable(error)) console.error("grant object call failed:", error instanceof Error ? `${error.name}: ${error.message}` : "non-Error thrown");
     throw temporarilyUnavailable();
   }
-}
-
-/** Durable Object errors the runtime marks as safe to retry (overload, reset). */
-function retryable(error: unknown): boolean {
-  const flags = error as { overloaded?: unknown; retryable?: unknown } | null;
-  return typeof error === "object" && error !== null && (flags!.overloaded === true || flags!.retryable === true);
 }

@@ -1,8 +1,6 @@
 import type { Config } from "../config/config";
 import { toBase64Url } from "../tokens/encoding";
-
-const encoder = new TextEncoder();
-let imported: { secret: string; key: Promise<CryptoKey> } | null = null;
+import { hmacSha256 } from "../tokens/hmac";
 
 /**
  * The HMAC key a grant object makes its opaque token strings with (SPEC §6, §13 "a storage dump
@@ -11,10 +9,5 @@ let imported: { secret: string; key: Promise<CryptoKey> } | null = null;
  * ids and hashes but nothing that re-derives a token.
  */
 export async function grantTokenKey(config: Config, objectId: string): Promise<string> {
-  if (!imported || imported.secret !== config.tokenSecret) {
-    const secret = config.tokenSecret;
-    imported = { secret, key: crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]) };
-  }
-  const mac = await crypto.subtle.sign("HMAC", await imported.key, encoder.encode(`grant-token-key/v1:${objectId}`));
-  return toBase64Url(new Uint8Array(mac));
+  return toBase64Url(await hmacSha256(config.tokenSecret, `grant-token-key/v1:${objectId}`));
 }

@@ -129,6 +129,13 @@ export const notFound = (description: string): OAuthError => new OAuthError("not
 
 export const methodNotAllowed = (description: string): OAuthError => new OAuthError("invalid_request", description, 405);
 
+/** Durable Object errors the runtime marks as transient (reset, network) or as overload. */
+export function isRetryable(error: unknown): boolean {
+  if (typeof error !== "object" || error === null) return false;
+  const flags = error as { overloaded?: unknown; retryable?: unknown };
+  return flags.overloaded === true || flags.retryable === true;
+}
+
 /** RFC 6750 §3: a bearer token error, with its challenge. */
 export function bearerError(code: "invalid_request" | "invalid_token" | "insufficient_scope", description: string, scope?: string): OAuthError {
   const challenge = [`Bearer realm="oauth2"`, `error="${code}"`, `error_description="${description.replace(/["\\]/g, "")}"`];

@@ -1,4 +1,5 @@
 import { fromBase64Url, randomBytes, toBase64Url } from "../tokens/encoding";
+import { hmacSha256 } from "../tokens/hmac";
 
 /**
  * Client ids this server issues carry their own keyed MAC (SPEC §14 "made-up client ids never
@@ -10,24 +11,10 @@ import { fromBase64Url, randomBytes, toBase64Url } from "../tokens/encoding";
 const RANDOM_BYTES = 16;
 const MAC_BYTES = 8;
 const LEGACY_BYTES = 18;
-const encoder = new TextEncoder();
-
-let cached: { secret: string; key: Promise<CryptoKey> } | null = null;
-
-function macKey(tokenSecret: string): Promise<CryptoKey> {
-  if (!cached || cached.secret !== tokenSecret) {
-    const key = (async () => {
-      const base = await crypto.subtle.importKey("raw", encoder.encode(tokenSecret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-      const derived = await crypto.subtle.sign("HMAC", base, encoder.encode("client-id-key/v1"));
-      return crypto.subtle.importKey("raw", derived, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-    })();
-    cached = { secret: tokenSecret, key };
-  }
-  return cached.key;
-}
-
+/** The MAC key: HMAC(TOKEN_SECRET, "client-id-key/v1"), so it differs from the token keys. */
 async function macOf(tokenSecret: string, random: Uint8Array): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.sign("HMAC", await macKey(tokenSecret), random)).subarray(0, MAC_BYTES);
+  const key = toBase64Url(await hmacSha256(tokenSecret, "client-id-key/v1"));
+  return (await hmacSha256(key, random)).subarray(0, MAC_BYTES);
 }
 
 export async function newClientId(tokenSecret: string): Promise<string> {

@@ -1,5 +1,5 @@
 import type { Env } from "../env";
-import { temporarilyUnavailable } from "../protocol/errors";
+import { isRetryable, temporarilyUnavailable } from "../protocol/errors";
 import { REGISTRY_OBJECT_NAME } from "../protocol/registry-rpc";
 import { now } from "../runtime/clock";
 import { clientIdKind } from "./client-ids";
@@ -96,9 +96,4 @@ async function registryRead<T>(read: () => Promise<T>): Promise<T> {
     if (!isRetryable(error)) console.error("registry read failed:", error instanceof Error ? `${error.name}: ${error.message}` : "non-Error thrown");
     throw temporarilyUnavailable("the client and user registry is unavailable; retry shortly");
   }
-}
-
-/** Durable Object errors the runtime marks as transient (reset, network) or as overload. */
-function isRetryable(error: unknown): boolean {
-  return typeof error === "object" && error !== null && ((error as { retryable?: unknown }).retryable === true || (error as { overloaded?: unknown }).overloaded === true);
 }
