@@ -71,6 +71,5 @@ export async function readSignInPost(c: AppContext): Promise<{ form: Parameters;
 export function respondToBadRequest(c: AppContext, parsed: Exclude<AuthorizationParse, { ok: true }>, redirectStatus: 302 | 303): Promise<Response> | Response {
   if ("page" in parsed) return errorPage(parsed.page);
   const step = backToClient({ issuer: c.var.issuer }, { redirectUri: parsed.redirect.uri, state: parsed.redirect.state }, { error: parsed.error });
-  if (step.kind !== "redirect") throw new Error("unreachable");
   return c.redirect(step.location, redirectStatus);
 }

@@ -74,22 +74,27 @@ async function issueCode(context: FlowContext, request: AuthorizationRequest, se
   const { env } = context;
   const key: GrantKey = { clientId: request.client.client_id, username: session.userName, scope: scopeOf(request), ...(request.dpopJkt ? { jkt: request.dpopJkt } : {}) };
   const grantId = env.GRANTS.idFromName(grantObjectName(key));
-  // The session learns which grant object its tokens live in first, so logout can always find them.
-  const recorded = await env.SESSIONS.get(env.SESSIONS.idFromString(session.sessionId)).recordGrant(grantId.toString());
-  if (!recorded) throw new OAuthError("login_required", "The session ended.");
-  return env.GRANTS.get(grantId).createCode({
-    key,
-    tokenKey: await grantTokenKey(context.config, grantId.toString()),
-    subject: session.userId,
-    redirectUri: request.redirectUri,
-    redirectUriSent: request.redirectUriSent,
-    codeChallenge: request.codeChallenge,
-    nonce: request.nonce,
-    sessionId: session.sessionId,
-    authTime: session.authTime,
-    userEpoch: session.userEpoch,
-    lifetimeMs: context.config.authorizationCodeLifetime * 1000,
-  });
+  const tokenKey = await grantTokenKey(context.config, grantId.toString());
+  // The session learns which grant object its tokens live in, so logout can always find them; the
+  // code goes out only once that is recorded (both calls at once: one round trip, not two).
+  const [recorded, code] = await Promise.all([
+    env.SESSIONS.get(env.SESSIONS.idFromString(session.sessionId)).recordGrant(grantId.toString()),
+    env.GRANTS.get(grantId).createCode({
+      key,
+      tokenKey,
+      subject: session.userId,
+      redirectUri: request.redirectUri,
+      redirectUriSent: request.redirectUriSent,
+      codeChallenge: request.codeChallenge,
+      nonce: request.nonce,
+      sessionId: session.sessionId,
+      authTime: session.authTime,
+      userEpoch: session.userEpoch,
+      lifetimeMs: context.config.authorizationCodeLifetime * 1000,
+    }),
+  ]);
+  if (!recorded) throw new OAuthError("login_required", "The session ended."); // the code is never handed out
+  return code;
 }
 
 /**
@@ -100,7 +105,7 @@ export function backToClient(
   context: Pick<FlowContext, "issuer">,
   target: { redirectUri: string; state: string | null },
   result: { code: string } | { error: OAuthError },
-): NextStep {
+): Extract<NextStep, { kind: "redirect" }> {
   const url = new URL(target.redirectUri);
   if ("code" in result) url.searchParams.append("code", result.code);
   else {

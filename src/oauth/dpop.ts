@@ -34,8 +34,8 @@ export async function verifyDpopProof(env: Env, proof: string, check: DpopCheck)
   let payload: Record<string, unknown>;
   let jwk: JWK;
   try {
+    // jwtVerify checks typ and the algorithm; the embedded key must be a public one.
     const header = decodeProtectedHeader(proof);
-    if (header.typ !== "dpop+jwt") throw new Error("typ");
     jwk = header.jwk as JWK;
     if (!jwk || "d" in jwk || "k" in jwk) throw new Error("jwk");
     ({ payload } = await jwtVerify(proof, EmbeddedJWK, { typ: "dpop+jwt", algorithms: DPOP_ALGORITHMS, currentDate: new Date(now()) }));
