@@ -42,3 +42,18 @@ describe("throttled administrator credentials (SPEC §14)", () => {
     expect((await adminCall(attacker, "admin")).status).toBe(429);
   });
 });
+
+describe("the global rule of the administrator throttle", () => {
+  useTestClock();
+
+  it("under a distributed guess (over 100 failures a minute in all), a single failure blocks an address", async () => {
+    const prefix = `10.${Math.floor(Math.random() * 250)}`;
+    // Each address guesses once: the per-address rule (10 failures) alone would never block one.
+    const statuses: number[] = [];
+    for (let i = 0; i < 110; i++) statuses.push((await adminCall(`${prefix}.${Math.floor(i / 250)}.${i % 250}`, `guess-${i}`)).status);
+    expect(statuses.slice(0, 10).every((status) => status === 401 || status === 429)).toBe(true);
+    expect(statuses.at(-1)).toBe(429);
+    // An address that never failed is still let in.
+    expect((await adminCall(`${prefix}.200.2`, "admin")).status).toBe(404);
+  });
+});

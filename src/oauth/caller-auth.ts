@@ -32,8 +32,10 @@ export async function requireAdministratorOrClient(caller: Caller, authorization
   if (basic.kind !== "basic") throw invalidClient("HTTP Basic credentials of the administrator or a client are required.");
   const { credentials } = basic;
   // The administrator's name: a password attempt, throttled; anything else is a client.
-  if (config.admin && (await constantTimeEqual(credentials.username, config.admin.username))) {
-    if (await throttledAdminCheck(env, caller.ip, () => isAdministrator(config, credentials))) return;
+  const { admin } = config;
+  if (admin && (await constantTimeEqual(credentials.username, admin.username))) {
+    // The name matched already: only the password is left to compare.
+    if (await throttledAdminCheck(env, caller.ip, () => constantTimeEqual(credentials.password, admin.password))) return;
     throw invalidClient();
   }
   const clientId = formDecode(basic.credentials.username);
