@@ -2,6 +2,8 @@ import type { Env } from "../env";
 import type { Fence } from "../protocol/fence";
 import { REGISTRY_OBJECT_NAME, type GrantIndexOutcome, type KeyLimits } from "../protocol/registry-rpc";
 import type { GrantKey } from "./key";
+import type { IssueSettings } from "./grant-rpc";
+import type { IndexCollection } from "./index-collection";
 import type { GrantMeta } from "./meta";
 
 /**
@@ -12,7 +14,7 @@ import type { GrantMeta } from "./meta";
 export async function joinGrantIndex(
   env: Env,
   meta: GrantMeta,
-  grant: { objectId: string; key: GrantKey; fence: Fence; limits: KeyLimits },
+  grant: { objectId: string; key: GrantKey; fence: Fence; limits: KeyLimits; collection: IndexCollection; horizonMs: number },
 ): Promise<GrantIndexOutcome> {
   const outcome = await env.REGISTRY.getByName(REGISTRY_OBJECT_NAME).indexGrant({
     objectId: grant.objectId,
@@ -21,9 +23,14 @@ export async function joinGrantIndex(
     fence: grant.fence,
     limits: grant.limits,
   });
-  if (outcome === "indexed") meta.markIndexed();
+  if (outcome === "indexed" && !meta.isIndexed()) {
+    meta.markIndexed();
+    await grant.collection.arm(grant.horizonMs);
+  }
   return outcome;
 }
+
+type Lifetimes = Pick<IssueSettings, "accessTokenLifetimeMs" | "refreshTokenLifetimeMs">;
 
 /**
  * A grant object's membership of the grant index. Concurrent first requests under the same
@@ -37,14 +44,17 @@ export class GrantIndexMembership {
     private readonly env: Env,
     private readonly meta: GrantMeta,
     private readonly objectId: string,
+    private readonly collection: IndexCollection,
   ) {}
 
-  join(key: GrantKey, fence: Fence, limits: KeyLimits): Promise<GrantIndexOutcome> {
+  /** `lifetimes`: the request's, to know when to look at collecting the object (index-collection.ts). */
+  join(key: GrantKey, fence: Fence, limits: KeyLimits, lifetimes: Lifetimes): Promise<GrantIndexOutcome> {
+    const horizonMs = Math.max(lifetimes.accessTokenLifetimeMs, lifetimes.refreshTokenLifetimeMs);
     if (this.meta.isIndexed()) return Promise.resolve("indexed");
     const name = `${fence.clientEpoch}/${fence.userEpoch}`;
     let pending = this.pending.get(name);
     if (!pending) {
-      pending = joinGrantIndex(this.env, this.meta, { objectId: this.objectId, key, fence, limits });
+      pending = joinGrantIndex(this.env, this.meta, { objectId: this.objectId, key, fence, limits, collection: this.collection, horizonMs });
       this.pending.set(name, pending);
       const forget = () => this.pending.delete(name);
       pending.then(forget, forget);

@@ -13,6 +13,7 @@ import { CodeRows } from "./code-rows";
 import { CODE_INVALID, codeRefusal, isReplay } from "./code-rules";
 import { highest, indexRefusal } from "./fence";
 import { GrantIndexMembership } from "./grant-index";
+import { IndexCollection } from "./index-collection";
 import type { CodeRequest, IssueRequest, RedeemRequest, RefreshRequest, RevokeOutcome, RevokeRequest, TokenOutcome } from "./grant-rpc";
 import { issueInTransaction, type IssueStep } from "./issuance";
 import { TokenAnswers } from "./token-answers";
@@ -43,6 +44,7 @@ export class GrantObject extends DurableObject<Env> {
   private keys!: GeneratorKeys;
   private keyMaterial: string | null = null;
   private readonly membership: GrantIndexMembership;
+  private readonly collection: IndexCollection;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -53,7 +55,8 @@ export class GrantObject extends DurableObject<Env> {
     this.codes = new CodeRows(ctx.storage.sql);
     this.answers = new TokenAnswers(this.storage, this.publisher, this.minter);
     this.tombstones = new Tombstones(ctx.storage.sql);
-    this.membership = new GrantIndexMembership(env, this.storage.meta, ctx.id.toString());
+    this.collection = new IndexCollection(ctx, env, this.storage);
+    this.membership = new GrantIndexMembership(env, this.storage.meta, ctx.id.toString(), this.collection);
     void ctx.blockConcurrencyWhile(async () => {
       migrateGrantSchema(ctx.storage.sql);
       const legacy = this.storage.meta.legacyTokenKeyMaterial();
@@ -71,83 +74,91 @@ export class GrantObject extends DurableObject<Env> {
   }
 
   /** SPEC §5.2: issue (or, with renewal off, hand back) the key's tokens. */
-  async issueTokens(request: IssueRequest): Promise<TokenOutcome> {
-    await this.useKeys(request.tokenKey);
-    const indexed = await this.membership.join(request.key, request.fence, request.keyLimits);
-    if (indexed !== "indexed") return indexRefusal(indexed);
-    const issuedAt = now();
-    const minted = await this.answers.mint(request, request.key, issuedAt);
-    const step = this.ctx.storage.transactionSync(() =>
-      issueInTransaction(this.storage, this.transaction(request, issuedAt), { ...minted, request, fence: request.fence }),
-    );
-    return this.answers.answer(step, request, minted);
+  issueTokens(request: IssueRequest): Promise<TokenOutcome> {
+    return this.collection.during(async () => {
+      await this.useKeys(request.tokenKey);
+      const indexed = await this.membership.join(request.key, request.fence, request.keyLimits, request);
+      if (indexed !== "indexed") return indexRefusal(indexed);
+      const issuedAt = now();
+      const minted = await this.answers.mint(request, request.key, issuedAt);
+      const step = this.ctx.storage.transactionSync(() =>
+        issueInTransaction(this.storage, this.transaction(request, issuedAt), { ...minted, request, fence: request.fence }),
+      );
+      return this.answers.answer(step, request, minted);
+    });
   }
 
   /** SPEC §10: stores a single-use authorization code for this key and returns it. */
-  async createCode(request: CodeRequest): Promise<string> {
-    await this.useKeys(request.tokenKey);
-    const code = await this.minter.opaque("code");
-    const issuedAt = now();
-    this.ctx.storage.transactionSync(() => {
-      this.storage.meta.bindKey(request.key);
-      this.codes.prune(issuedAt);
-      const expiresAt = issuedAt + request.lifetimeMs;
-      const { key, lifetimeMs: _lifetime, tokenKey: _tokenKey, ...bound } = request;
-      this.codes.insert({ ...bound, clientId: key.clientId, id: code.id, hash: code.hash, issuedAt, expiresAt, keepUntil: expiresAt, redeemedAt: null, accessId: null, refreshId: null });
+  createCode(request: CodeRequest): Promise<string> {
+    return this.collection.during(async () => {
+      await this.useKeys(request.tokenKey);
+      const code = await this.minter.opaque("code");
+      const issuedAt = now();
+      this.ctx.storage.transactionSync(() => {
+        this.storage.meta.bindKey(request.key);
+        this.codes.prune(issuedAt);
+        const expiresAt = issuedAt + request.lifetimeMs;
+        const { key, lifetimeMs: _lifetime, tokenKey: _tokenKey, ...bound } = request;
+        this.codes.insert({ ...bound, clientId: key.clientId, id: code.id, hash: code.hash, issuedAt, expiresAt, keepUntil: expiresAt, redeemedAt: null, accessId: null, refreshId: null });
+      });
+      return code.token;
     });
-    return code.token;
   }
 
   /**
    * RFC 6749 §4.1.3: exchanges a code for tokens, once. A second redemption (even a concurrent
    * one) is a replay: refused, and the tokens the first gave are revoked (§4.1.2).
    */
-  async redeemCode(request: RedeemRequest): Promise<TokenOutcome> {
-    await this.useKeys(request.tokenKey);
-    const key = this.storage.meta.key();
-    const first = this.codes.byHash(request.codeHash);
-    if (!key || !first) return failure("invalid_grant", CODE_INVALID);
-    if (isReplay(first, request)) return this.revokeReplayed(request.codeHash);
-    const refused = codeRefusal(first, request, now(), key.jkt ?? null);
-    if (refused) return refused;
-    const fence = { clientEpoch: request.clientEpoch, userEpoch: first.userEpoch };
-    const indexed = await this.membership.join(key, fence, request.keyLimits);
-    if (indexed !== "indexed") return indexRefusal(indexed);
-    const issuedAt = now();
-    const issue = { ...request, key, subject: first.subject, sessionId: first.sessionId };
-    const minted = await this.answers.mint(issue, key, issuedAt);
-    const step = this.ctx.storage.transactionSync((): IssueStep | { replay: true } => {
-      const code = this.codes.byHash(request.codeHash);
-      if (isReplay(code, request)) return { replay: true };
-      const refusedNow = codeRefusal(code, request, issuedAt, key.jkt ?? null);
-      if (refusedNow || !code) return refusedNow ?? failure("invalid_grant", CODE_INVALID);
-      const issued = issueInTransaction(this.storage, this.transaction(issue, issuedAt), { ...minted, request: issue, fence, familyId: code.id });
-      if (!issued.ok) return issued;
-      const tokens = issued.kind === "issued" ? issued : { accessId: issued.access.id, refreshId: issued.refresh?.id ?? null };
-      const keepUntil = issuedAt + Math.max(request.accessTokenLifetimeMs, request.refreshTokenLifetimeMs);
-      this.codes.markRedeemed(code.id, issuedAt, { accessId: tokens.accessId, refreshId: tokens.refreshId }, keepUntil);
-      return issued;
+  redeemCode(request: RedeemRequest): Promise<TokenOutcome> {
+    return this.collection.during(async () => {
+      await this.useKeys(request.tokenKey);
+      const key = this.storage.meta.key();
+      const first = this.codes.byHash(request.codeHash);
+      if (!key || !first) return failure("invalid_grant", CODE_INVALID);
+      if (isReplay(first, request)) return this.revokeReplayed(request.codeHash);
+      const refused = codeRefusal(first, request, now(), key.jkt ?? null);
+      if (refused) return refused;
+      const fence = { clientEpoch: request.clientEpoch, userEpoch: first.userEpoch };
+      const indexed = await this.membership.join(key, fence, request.keyLimits, request);
+      if (indexed !== "indexed") return indexRefusal(indexed);
+      const issuedAt = now();
+      const issue = { ...request, key, subject: first.subject, sessionId: first.sessionId };
+      const minted = await this.answers.mint(issue, key, issuedAt);
+      const step = this.ctx.storage.transactionSync((): IssueStep | { replay: true } => {
+        const code = this.codes.byHash(request.codeHash);
+        if (isReplay(code, request)) return { replay: true };
+        const refusedNow = codeRefusal(code, request, issuedAt, key.jkt ?? null);
+        if (refusedNow || !code) return refusedNow ?? failure("invalid_grant", CODE_INVALID);
+        const issued = issueInTransaction(this.storage, this.transaction(issue, issuedAt), { ...minted, request: issue, fence, familyId: code.id });
+        if (!issued.ok) return issued;
+        const tokens = issued.kind === "issued" ? issued : { accessId: issued.access.id, refreshId: issued.refresh?.id ?? null };
+        const keepUntil = issuedAt + Math.max(request.accessTokenLifetimeMs, request.refreshTokenLifetimeMs);
+        this.codes.markRedeemed(code.id, issuedAt, { accessId: tokens.accessId, refreshId: tokens.refreshId }, keepUntil);
+        return issued;
+      });
+      if ("replay" in step) return this.revokeReplayed(request.codeHash);
+      const login = { subject: first.subject, userName: key.username, nonce: first.nonce, authTime: first.authTime, sessionId: first.sessionId };
+      return this.answers.answer(step, issue, minted, login);
     });
-    if ("replay" in step) return this.revokeReplayed(request.codeHash);
-    const login = { subject: first.subject, userName: key.username, nonce: first.nonce, authTime: first.authTime, sessionId: first.sessionId };
-    return this.answers.answer(step, issue, minted, login);
   }
 
   /** SPEC §5.4 and §12: exchange a refresh token of this grant (see refresh-flow.ts). */
-  async refreshTokens(request: RefreshRequest): Promise<TokenOutcome> {
-    await this.useKeys(request.tokenKey);
-    return refreshGrant(
-      {
-        storage: this.storage,
-        publisher: this.publisher,
-        minter: this.minter,
-        tombstones: this.tombstones,
-        transactionSync: (body) => this.ctx.storage.transactionSync(body),
-        transaction: (issue, at) => this.transaction(issue, at),
-        raiseFence: (fence) => this.raiseFence(fence),
-      },
-      request,
-    );
+  refreshTokens(request: RefreshRequest): Promise<TokenOutcome> {
+    return this.collection.during(async () => {
+      await this.useKeys(request.tokenKey);
+      return refreshGrant(
+        {
+          storage: this.storage,
+          publisher: this.publisher,
+          minter: this.minter,
+          tombstones: this.tombstones,
+          transactionSync: (body) => this.ctx.storage.transactionSync(body),
+          transaction: (issue, at) => this.transaction(issue, at),
+          raiseFence: (fence) => this.raiseFence(fence),
+        },
+        request,
+      );
+    });
   }
 
   /**
@@ -172,10 +183,7 @@ export class GrantObject extends DurableObject<Env> {
     return success(outcome.value.result);
   }
 
-  /**
-   * Kills every token of this object and refuses requests authenticated under older epochs: the
-   * registry calls this when the client or user changed credentials or went away.
-   */
+  /** The registry's fan-out (changed credentials, a client or user gone): every token dies, older epochs are refused. */
   async revokeAll(fence: Fence): Promise<void> {
     await this.raiseFence(fence);
   }
@@ -190,9 +198,10 @@ export class GrantObject extends DurableObject<Env> {
     return this.storage.rows.isLive(hash, now());
   }
 
-  /** Retries KV writes that failed after their state change committed. */
+  /** Retries KV writes that failed after their state change committed; leaves the index once nothing is usable. */
   override async alarm(): Promise<void> {
     await this.publisher.retryPending();
+    await this.collection.check();
   }
 
   private async raiseFence(fence: Fence): Promise<void> {
@@ -235,3 +244,4 @@ export class GrantObject extends DurableObject<Env> {
     return this.transaction({ key, subject: "", issuer: "" }, at);
   }
 }
+

@@ -60,6 +60,26 @@ export class GrantMeta {
 
   markIndexed(): void {
     this.set("indexed", "1");
+    if (this.get("leaving") !== null) this.remove("leaving");
+  }
+
+  /** Between forgetting its rows and the registry's answer to leaving the index (index-collection.ts). */
+  isLeaving(): boolean {
+    return this.get("leaving") !== null;
+  }
+
+  markLeaving(): void {
+    this.set("leaving", "1");
+  }
+
+  doneLeaving(): void {
+    this.remove("leaving");
+  }
+
+  /** Forgets every fact but the schema version: the object starts over as if new. */
+  reset(): void {
+    this.sql.exec("DELETE FROM meta WHERE name != 'schema_version'");
+    this.cache.clear();
   }
 
   fence(): Fence {
@@ -77,6 +97,11 @@ export class GrantMeta {
     const value = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE name = ?", name).toArray()[0]?.value ?? null;
     this.cache.set(name, value);
     return value;
+  }
+
+  private remove(name: string): void {
+    this.sql.exec("DELETE FROM meta WHERE name = ?", name);
+    this.cache.set(name, null);
   }
 
   private set(name: string, value: string): void {

@@ -52,8 +52,10 @@ export class RegistryObject extends DurableObject<Env> {
 
   // ---- clients -------------------------------------------------------------------------------
 
-  /** Registers a client; the only time its secret exists in clear is this return value. */
-  /** `clientId` is made by the Worker (client-ids.ts: it carries a MAC under TOKEN_SECRET). */
+  /**
+   * Registers a client; the only time its secret exists in clear is this return value.
+   * `clientId` is made by the Worker (client-ids.ts: it carries a MAC under TOKEN_SECRET).
+   */
   async createClient(metadata: ClientMetadata, clientId: string): Promise<{ client: ClientRecord; clientSecret: string | null }> {
     const clientSecret = metadata.token_endpoint_auth_method === "none" ? null : newClientSecret();
     const client: ClientRecord = {
@@ -199,14 +201,13 @@ export class RegistryObject extends DurableObject<Env> {
       if (!client || client.epoch > registration.fence.clientEpoch) return "stale_client";
       const { username } = registration;
       if (username && this.users.epoch(username) > registration.fence.userEpoch) return "stale_user";
-      const { limits } = registration;
-      if (!this.fanout.isIndexed(registration.objectId)) {
-        if (this.fanout.keysOfClient(registration.clientId) >= limits.perClient) return "client_key_limit";
-        if (username && this.fanout.keysOfUser(username) >= limits.perUser) return "user_key_limit";
-      }
-      this.fanout.index(registration.objectId, registration.clientId, username || null);
-      return "indexed";
+      return this.fanout.admit(registration.objectId, registration.clientId, username || null, registration.limits);
     });
+  }
+
+  /** A grant object with nothing left that could be used (see grant-object/index-collection.ts). */
+  leaveGrantIndex(objectId: string): void {
+    this.ctx.storage.transactionSync(() => this.fanout.unindex(objectId));
   }
 
   override async alarm(): Promise<void> {

@@ -1,5 +1,6 @@
 import type { Env } from "../env";
 import { DELETED } from "../protocol/fence";
+import type { GrantIndexOutcome, KeyLimits } from "../protocol/registry-rpc";
 import { userNameKey } from "./user-record";
 
 /**
@@ -31,6 +32,9 @@ export const FANOUT_SCHEMA = [
    )`,
 ];
 
+/** The key_counts rows a grant object counts under. */
+const owners = (clientId: string, userKey: string | null): string[] => [`c:${clientId}`, ...(userKey === null ? [] : [`u:${userKey}`])];
+
 const PARALLEL_CALLS = 16;
 /** Grant objects revoked per admin request or alarm run; the rest follow from the alarm at once. */
 export const FANOUT_PAGE = 256;
@@ -41,12 +45,36 @@ export class RevocationFanout {
     private readonly env: Env,
   ) {}
 
+  /** Indexes a grant object, unless it is new and its client or user already has as many keys as allowed. */
+  admit(objectId: string, clientId: string, userName: string | null, limits: KeyLimits): GrantIndexOutcome {
+    if (!this.isIndexed(objectId)) {
+      if (this.keysOfClient(clientId) >= limits.perClient) return "client_key_limit";
+      if (userName && this.keysOfUser(userName) >= limits.perUser) return "user_key_limit";
+    }
+    this.index(objectId, clientId, userName);
+    return "indexed";
+  }
+
   index(objectId: string, clientId: string, userName: string | null): void {
     const userKey = userName === null ? null : userNameKey(userName);
     const added = this.sql.exec("INSERT OR IGNORE INTO grant_index (object_id, client_id, user_key) VALUES (?, ?, ?)", objectId, clientId, userKey).rowsWritten;
     if (added === 0) return;
-    for (const owner of [`c:${clientId}`, ...(userKey === null ? [] : [`u:${userKey}`])]) {
+    for (const owner of owners(clientId, userKey)) {
       this.sql.exec("INSERT INTO key_counts (owner, n) VALUES (?, 1) ON CONFLICT (owner) DO UPDATE SET n = n + 1", owner);
+    }
+  }
+
+  /**
+   * Drops a grant object that has nothing left to revoke, and frees its place under the key limits.
+   * A revocation already queued for it still goes out (harmless: it finds nothing).
+   */
+  unindex(objectId: string): void {
+    const row = this.sql.exec<{ client_id: string; user_key: string | null }>("SELECT client_id, user_key FROM grant_index WHERE object_id = ?", objectId).toArray()[0];
+    if (!row) return;
+    this.sql.exec("DELETE FROM grant_index WHERE object_id = ?", objectId);
+    for (const owner of owners(row.client_id, row.user_key)) {
+      this.sql.exec("UPDATE key_counts SET n = n - 1 WHERE owner = ?", owner);
+      this.sql.exec("DELETE FROM key_counts WHERE owner = ? AND n <= 0", owner);
     }
   }
 

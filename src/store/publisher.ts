@@ -1,4 +1,5 @@
 import { now } from "../runtime/clock";
+import { wakeBy } from "./alarm";
 import type { Outbox } from "./outbox";
 
 /** How long to wait before retrying, by the number of failed attempts so far (1, 2, …). */
@@ -37,16 +38,17 @@ export class Publisher {
     return mine;
   }
 
-
   /** The alarm: retries every queued write not owned by a running request. */
   async retryPending(): Promise<void> {
     if (!(await this.outbox.flushPending())) await this.scheduleRetry();
   }
 
-  /** Sets the alarm for the next retry unless one is set; `attempts` defaults to the outbox's. */
+  /**
+   * Makes the alarm go off by the next retry (an earlier alarm stays; a later one, such as a
+   * grant object's collection check, is brought forward); `attempts` defaults to the outbox's.
+   */
   async scheduleRetry(attempts = this.outbox.maxAttempts()): Promise<void> {
-    if ((await this.storage.getAlarm()) !== null) return;
-    await this.storage.setAlarm(now() + this.schedule(Math.max(1, attempts)));
+    await wakeBy(this.storage, now() + this.schedule(Math.max(1, attempts)));
   }
 
   /**
