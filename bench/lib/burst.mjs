@@ -50,11 +50,17 @@ export async function burst({ url, client, requests, keys, prefix }) {
   let exactlyOne = 0;
   let liveIsLast = 0;
   const afterLive = [];
+  let arrivedAfterLive = 0; // the most answers of one key that reached the client after its live token's
+
   for (const key of keysWithTokens) {
     const alive = livePerKey.get(key) ?? [];
     if (alive.length === 1) exactlyOne += 1;
     if (alive.length === 1 && alive[0] === lastPerKey.get(key)) liveIsLast += 1;
-    if (alive.length === 1) afterLive.push(lastPerKey.get(key).at - alive[0].at);
+    if (alive.length === 1) {
+      afterLive.push(lastPerKey.get(key).at - alive[0].at);
+      const later = issued.filter((r) => r.key === key && r.at > alive[0].at).length;
+      arrivedAfterLive = Math.max(arrivedAfterLive, later);
+    }
   }
   afterLive.sort((a, b) => a - b);
   return {
@@ -69,6 +75,7 @@ export async function burst({ url, client, requests, keys, prefix }) {
     keysWithTokens: keysWithTokens.size,
     exactlyOne,
     liveIsLast,
+    arrivedAfterLive,
     afterLive: { median: afterLive[Math.floor(afterLive.length / 2)] ?? NaN, max: afterLive.at(-1) ?? NaN },
   };
 }

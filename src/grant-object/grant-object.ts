@@ -5,7 +5,7 @@ import { failure, MESSAGES, success } from "../protocol/errors";
 import type { Fence } from "../protocol/fence";
 import { now } from "../runtime/clock";
 import { kvOf } from "../runtime/kv";
-import { Outbox } from "../store/outbox";
+import { Outbox, type QueuedWrite } from "../store/outbox";
 import { backoff, Publisher } from "../store/publisher";
 import type { GeneratorKeys } from "../tokens/generator";
 import { importTokenKey } from "../tokens/opaque";
@@ -174,7 +174,7 @@ export class GrantObject extends DurableObject<Env> {
       const stale = key.clientId === request.clientId && request.clientEpoch < this.storage.meta.fence().clientEpoch;
       if (stale) return failure("invalid_client", MESSAGES.clientAuthFailed);
       const pair = this.storage.rows.pairOf(request.tokenHash, request.hint);
-      if (pair.access.length + pair.refresh.length === 0) return success({ result: "unknown" as const, writes: [] as number[] });
+      if (pair.access.length + pair.refresh.length === 0) return success({ result: "unknown" as const, writes: [] as QueuedWrite[] });
       if (key.clientId !== request.clientId) return failure("unauthorized_client", "the token was not issued to this client");
       return success({ result: "revoked" as const, writes: this.retirements(key, now()).retirePair(pair).writes });
     });

@@ -115,7 +115,7 @@ async function retryAnswer(host: RefreshHost, key: GrantKey, request: RefreshReq
   const refreshToken = await host.minter.derive("refresh", successor.id);
   const subject = subjectOf(host, key);
   if (access && access.expiresAt > at && access.format === generator.format && !generator.alwaysRenews) {
-    await host.publisher.inCommitOrder(host.storage.outbox.pendingSeqs());
+    await host.publisher.inCommitOrder(host.storage.outbox.pending());
     const spec = { key, subject, scope: access.scope, issuer: request.issuer, issuedAt: access.issuedAt, expiresAt: access.expiresAt };
     const accessToken = (await host.minter.access(generator, spec, access.id)).token;
     return { accessToken, refreshToken, expiresIn: Math.floor((access.expiresAt - at) / 1000), scope: access.scope };

@@ -41,7 +41,7 @@ export class TokenAnswers {
     if (step.kind === "reuse") {
       // The token handed back may be one whose KV record failed to write earlier: retry the queue
       // first, so it introspects active wherever KV allows.
-      const answered = this.publisher.inCommitOrder(this.storage.outbox.pendingSeqs());
+      const answered = this.publisher.inCommitOrder(this.storage.outbox.pending());
       const reused = { ...minted.spec, issuedAt: step.access.issuedAt, expiresAt: step.access.expiresAt };
       const accessToken = (await this.minter.access(generatorFor(request.accessTokenFormat), reused, step.access.id)).token;
       const refreshToken = step.refresh ? await this.minter.derive("refresh", step.refresh.id) : null;

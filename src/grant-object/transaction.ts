@@ -1,5 +1,5 @@
 import type { Fence } from "../protocol/fence";
-import type { Outbox } from "../store/outbox";
+import type { Outbox, QueuedWrite } from "../store/outbox";
 import { revocationRecordWrite, tokenRecordWrite } from "../store/token-status";
 import { highest, isBehind, raises } from "./fence";
 import type { AccessRow, RefreshRow } from "./issue-decision";
@@ -45,7 +45,7 @@ export interface NewRefresh {
  * commit together). After the transaction, `writes` is what the request publishes.
  */
 export class GrantTransaction {
-  readonly writes: number[] = [];
+  readonly writes: QueuedWrite[] = [];
 
   constructor(
     private readonly storage: GrantStorage,

@@ -1,5 +1,7 @@
 import type { Context } from "hono";
 
+const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
 /**
  * Request bodies, read strictly: the content type must be one of `types` and the bytes valid
  * UTF-8. `fail` makes the endpoint's own error type. (The 64 KiB limit is the bodyLimit
@@ -9,7 +11,7 @@ export async function readTextBody(c: Context, types: readonly string[], fail: (
   const type = (c.req.header("Content-Type") ?? "").split(";")[0]!.trim().toLowerCase();
   if (!types.includes(type)) throw fail(`Content-Type must be ${types.join(" or ")}`);
   try {
-    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(await c.req.arrayBuffer());
+    return UTF8.decode(await c.req.arrayBuffer());
   } catch (error) {
     if (error instanceof TypeError) throw fail("the request body is not valid UTF-8");
     throw error;

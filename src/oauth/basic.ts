@@ -6,6 +6,8 @@ export type BasicParse =
   | { kind: "malformed"; reason: string }
   | { kind: "basic"; credentials: BasicCredentials };
 
+const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
 export function parseBasic(header: string | undefined): BasicParse {
   // An empty header carries no credentials: the same as none.
   if (header === undefined || header.trim() === "") return { kind: "absent" };
@@ -13,8 +15,7 @@ export function parseBasic(header: string | undefined): BasicParse {
   if (!match) return { kind: "malformed", reason: "Authorization header is not HTTP Basic" };
   let decoded: string;
   try {
-    const binary = atob(match[1]!);
-    decoded = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)));
+    decoded = UTF8.decode(Uint8Array.fromBase64(match[1]!));
   } catch {
     return { kind: "malformed", reason: "Basic credentials are not valid base64 of UTF-8" };
   }

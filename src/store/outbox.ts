@@ -23,12 +23,22 @@ interface OutboxRow extends Record<string, SqlStorageValue> {
   attempts: number;
 }
 
+/**
+ * A write queued by a transaction, as that transaction made it: the request that committed it
+ * performs it from memory (no read back), and the row is the record that it is still owed.
+ */
+export interface QueuedWrite {
+  seq: number;
+  write: KvWrite;
+  attempts: number;
+}
+
 /** KV refuses expirations less than 60 s ahead; a token record must still outlive its token. */
 const KV_MIN_TTL_SECONDS = 60;
 
 export const OUTBOX_SCHEMA = `
   CREATE TABLE IF NOT EXISTS outbox (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq INTEGER PRIMARY KEY,
     op TEXT NOT NULL CHECK (op IN ('put', 'delete')),
     kv_key TEXT NOT NULL,
     value TEXT,
@@ -45,8 +55,12 @@ export class Outbox {
     private readonly kv: () => KVNamespace,
   ) {}
 
-  /** Synchronous, so it can run inside the transaction that makes the state change. */
-  enqueue(write: KvWrite): number {
+  /**
+   * Synchronous, so it can run inside the transaction that makes the state change. A seq can be
+   * given again once its row is gone (no AUTOINCREMENT: it would cost two more rows written per
+   * write); while a row exists, and so while its write runs, no other write has its seq.
+   */
+  enqueue(write: KvWrite): QueuedWrite {
     const row = this.sql
       .exec<{ seq: number }>(
         "INSERT INTO outbox (op, kv_key, value, expires_at) VALUES (?, ?, ?, ?) RETURNING seq",
@@ -56,24 +70,31 @@ export class Outbox {
         write.op === "put" ? write.expiresAt : null,
       )
       .one();
-    return row.seq;
+    return { seq: row.seq, write, attempts: 0 };
   }
 
   /** Performs the given writes; true when all reached KV. Failed ones stay queued. */
-  async flush(seqs: readonly number[]): Promise<boolean> {
-    if (seqs.length === 0) return true;
-    const rows = this.rows(seqs);
-    const results = await Promise.all(rows.map((row) => this.perform(row)));
-    return results.every(Boolean);
+  async flush(queued: readonly QueuedWrite[]): Promise<boolean> {
+    if (queued.length === 0) return true;
+    const mine = queued.filter((entry) => !this.inFlight.has(entry.seq));
+    for (const entry of mine) this.inFlight.add(entry.seq);
+    try {
+      const results = await Promise.all(mine.map((entry) => this.perform(entry)));
+      const done = mine.filter((_, i) => results[i]).map((entry) => entry.seq);
+      // The rows go in one statement; until then the writes count as running, so the alarm does not repeat them.
+      for (let i = 0; i < done.length; i += 100) {
+        const chunk = done.slice(i, i + 100);
+        this.sql.exec(`DELETE FROM outbox WHERE seq IN (${chunk.map(() => "?").join(",")})`, ...chunk);
+      }
+      return mine.length === queued.length && results.every(Boolean);
+    } finally {
+      for (const entry of mine) this.inFlight.delete(entry.seq);
+    }
   }
 
   /** Retries every queued write not owned by a running request; true when none is left. */
   async flushPending(): Promise<boolean> {
-    const rows = this.sql
-      .exec<OutboxRow>("SELECT * FROM outbox ORDER BY seq")
-      .toArray()
-      .filter((row) => !this.inFlight.has(row.seq));
-    await Promise.all(rows.map((row) => this.perform(row)));
+    await this.flush(this.pending());
     return this.pendingCount() === 0;
   }
 
@@ -85,23 +106,19 @@ export class Outbox {
    * value. True when the queue is empty.
    */
   async flushLatestPerKey(): Promise<boolean> {
-    const newest = new Map<string, OutboxRow>();
-    for (const row of this.sql.exec<OutboxRow>("SELECT * FROM outbox ORDER BY seq").toArray()) {
-      const superseded = newest.get(row.kv_key);
+    const newest = new Map<string, QueuedWrite>();
+    for (const entry of this.queued()) {
+      const superseded = newest.get(entry.write.key);
       if (superseded && !this.inFlight.has(superseded.seq)) this.sql.exec("DELETE FROM outbox WHERE seq = ?", superseded.seq);
-      newest.set(row.kv_key, row);
+      newest.set(entry.write.key, entry);
     }
-    for (const row of newest.values()) await this.perform(row);
+    for (const entry of newest.values()) await this.flush([entry]);
     return this.pendingCount() === 0;
   }
 
   /** Every queued write not owned by a running request. */
-  pendingSeqs(): number[] {
-    return this.sql
-      .exec<{ seq: number }>("SELECT seq FROM outbox ORDER BY seq")
-      .toArray()
-      .map((row) => row.seq)
-      .filter((seq) => !this.inFlight.has(seq));
+  pending(): QueuedWrite[] {
+    return this.queued().filter((entry) => !this.inFlight.has(entry.seq));
   }
 
   /** The most attempts any queued write has had (0 when none failed yet). */
@@ -113,50 +130,43 @@ export class Outbox {
     return this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n;
   }
 
-  private rows(seqs: readonly number[]): OutboxRow[] {
-    const rows: OutboxRow[] = [];
-    // A Durable Object's SQLite takes at most 100 bound parameters per statement.
-    for (let i = 0; i < seqs.length; i += 100) {
-      const chunk = seqs.slice(i, i + 100);
-      const placeholders = chunk.map(() => "?").join(",");
-      rows.push(...this.sql.exec<OutboxRow>(`SELECT * FROM outbox WHERE seq IN (${placeholders}) ORDER BY seq`, ...chunk).toArray());
-    }
-    return rows;
+  private queued(): QueuedWrite[] {
+    return this.sql.exec<OutboxRow>("SELECT * FROM outbox ORDER BY seq").toArray().map(toQueued);
   }
 
-  private async perform(row: OutboxRow): Promise<boolean> {
-    if (this.inFlight.has(row.seq)) return false;
-    this.inFlight.add(row.seq);
+  /** One write; a failure counts an attempt on the row. */
+  private async perform(entry: QueuedWrite): Promise<boolean> {
     try {
-      await this.write(row);
-      this.sql.exec("DELETE FROM outbox WHERE seq = ?", row.seq);
+      await this.write(entry.write);
       return true;
     } catch (error) {
-      this.sql.exec("UPDATE outbox SET attempts = attempts + 1 WHERE seq = ?", row.seq);
-      console.error(`KV ${row.op} failed (attempt ${row.attempts + 1}), queued for retry:`, errorName(error));
+      this.sql.exec("UPDATE outbox SET attempts = attempts + 1 WHERE seq = ?", entry.seq);
+      console.error(`KV ${entry.write.op} failed (attempt ${entry.attempts + 1}), queued for retry:`, errorName(error));
       return false;
-    } finally {
-      this.inFlight.delete(row.seq);
     }
   }
 
-  private async write(row: OutboxRow): Promise<void> {
-    if (row.op === "delete") {
-      await this.kv().delete(row.kv_key);
+  private async write(write: KvWrite): Promise<void> {
+    if (write.op === "delete") {
+      await this.kv().delete(write.key);
       return;
     }
-    if (row.expires_at === null) {
-      await this.kv().put(row.kv_key, row.value ?? "");
+    if (write.expiresAt === null) {
+      await this.kv().put(write.key, write.value);
       return;
     }
-    const secondsLeft = Math.ceil((row.expires_at - now()) / 1000);
+    const secondsLeft = Math.ceil((write.expiresAt - now()) / 1000);
     // A record for a token that has already expired would only ever answer "inactive",
     // which its absence answers too.
     if (secondsLeft <= 0) return;
-    await this.kv().put(row.kv_key, row.value ?? "", {
-      expirationTtl: Math.max(KV_MIN_TTL_SECONDS, secondsLeft),
-    });
+    await this.kv().put(write.key, write.value, { expirationTtl: Math.max(KV_MIN_TTL_SECONDS, secondsLeft) });
   }
+}
+
+function toQueued(row: OutboxRow): QueuedWrite {
+  const write: KvWrite =
+    row.op === "delete" ? { op: "delete", key: row.kv_key } : { op: "put", key: row.kv_key, value: row.value ?? "", expiresAt: row.expires_at };
+  return { seq: row.seq, write, attempts: row.attempts };
 }
 
 function errorName(error: unknown): string {

@@ -18,13 +18,29 @@ export function digestsEqual(a: string, b: string): boolean {
 }
 
 /**
- * Constant-time comparison of two strings of any length: both sides are hashed first so the
- * comparison never short-circuits on length or on the first differing byte.
+ * Constant-time comparison of two strings of any length: neither the length nor the first
+ * differing byte shows in the time taken. Short strings (names, passwords: up to 254 bytes of
+ * UTF-8) are compared as fixed-size, length-prefixed buffers, which costs no digest; longer ones
+ * are hashed first.
  */
 export async function constantTimeEqual(a: string, b: string): Promise<boolean> {
-  const [left, right] = await Promise.all([
+  const [left, right] = [padded(a), padded(b)];
+  if (left && right) return crypto.subtle.timingSafeEqual(left, right);
+  const [leftDigest, rightDigest] = await Promise.all([
     crypto.subtle.digest("SHA-256", encoder.encode(a)),
     crypto.subtle.digest("SHA-256", encoder.encode(b)),
   ]);
-  return crypto.subtle.timingSafeEqual(left, right);
+  return crypto.subtle.timingSafeEqual(leftDigest, rightDigest);
+}
+
+const PADDED_BYTES = 256;
+
+/** Two bytes of length, then the UTF-8, then zeros; null when it does not fit. */
+function padded(value: string): Uint8Array | null {
+  const bytes = new Uint8Array(PADDED_BYTES);
+  const { read, written } = encoder.encodeInto(value, bytes.subarray(2));
+  if (read < value.length) return null;
+  bytes[0] = written >> 8;
+  bytes[1] = written & 0xff;
+  return bytes;
 }
