@@ -49,7 +49,7 @@ const mode = args.smoke ? "smoke" : args.quick ? "quick" : "full";
 const PRESETS = {
   full: { reps: 3, seconds: 8, contextSeconds: 4, warmSeconds: 1, burst: 1000, burstKeys: [1, 10, 1000], profile: true, conns: [1, 16] },
   quick: { reps: 1, seconds: 3, contextSeconds: 2, warmSeconds: 1, burst: 200, burstKeys: [1, 10, 100], profile: false, conns: [1, 16] },
-  smoke: { reps: 1, seconds: 1, contextSeconds: 1, warmSeconds: 0, burst: 300, burstKeys: [1, 30], profile: false, conns: [1] },
+  smoke: { reps: 1, seconds: 1, contextSeconds: 1, warmSeconds: 0, burst: 20, burstKeys: [2], profile: false, conns: [1] },
 };
 const plan = { ...PRESETS[mode] };
 if (args.reps) plan.reps = Number(args.reps);

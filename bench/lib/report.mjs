@@ -209,7 +209,7 @@ export function report(results, byId) {
     push("## Burst: simultaneous client_credentials requests", "");
     push(
       "All requests sent at once, one connection each (undici), over K keys (scopes of one client); afterwards every token handed out is introspected. " +
-        "The last columns compare, per key, when the answer carrying the key's live token arrived (its headers, as the client saw them over separate connections) with the key's other answers: SPEC §2 wants the live token to be the one returned last. The server releases a key's answers in commit order, one per event-loop turn; answers released in consecutive turns can still cross on their separate connections.",
+        "The last columns compare, per key, when the answer carrying the key's live token arrived (its headers, as the client saw them over separate connections) with the key's other answers: SPEC §2 wants the live token to be the one returned last. The server releases a key's answers in commit order; workerd writes the responses of answers released in the same event-loop turn out of order, and separate connections can cross.",
       "",
     );
     push("| requests | keys | time to drain s | req/s | 5xx | failed | keys with exactly one live token | live token = last answer to arrive | answers that arrived after the live one (most of any key) | ms from the live token's answer to the key's last answer (median, max) | workerd CPU s |");
