@@ -6,13 +6,15 @@ import { TOMBSTONE_SCHEMA } from "./tombstones";
  * once, not in every row). Only live tokens have rows: a superseded or revoked token's row is
  * deleted in the transaction that supersedes it, and its KV revocation record goes to the outbox.
  */
-export const GRANT_SCHEMA_VERSION = 2;
+export const GRANT_SCHEMA_VERSION = 3;
 
 const STATEMENTS = [
-  `CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID`,
+  // A key has one live pair (a few rows at most): the token tables need no index but their key,
+  // and WITHOUT ROWID makes that key the table, so a token costs one row written, not three.
   `CREATE TABLE IF NOT EXISTS access_tokens (
      id TEXT PRIMARY KEY,
-     hash TEXT NOT NULL UNIQUE,
+     hash TEXT NOT NULL,
      scope TEXT NOT NULL,
      format TEXT NOT NULL,
      refresh_id TEXT,
@@ -23,10 +25,10 @@ const STATEMENTS = [
      user_epoch INTEGER NOT NULL,
      session_id TEXT,
      family_id TEXT
-   )`,
+   ) WITHOUT ROWID`,
   `CREATE TABLE IF NOT EXISTS refresh_tokens (
      id TEXT PRIMARY KEY,
-     hash TEXT NOT NULL UNIQUE,
+     hash TEXT NOT NULL,
      issued_at INTEGER NOT NULL,
      expires_at INTEGER NOT NULL,
      client_epoch INTEGER NOT NULL,
@@ -35,7 +37,7 @@ const STATEMENTS = [
      family_id TEXT,
      family_started_at INTEGER,
      origin_grant TEXT
-   )`,
+   ) WITHOUT ROWID`,
   // Version 2: authorization codes (SPEC §10). A redeemed code keeps its row, naming the tokens it
   // gave, until they could have expired, so a replay can revoke them (RFC 6749 §4.1.2).
   `CREATE TABLE IF NOT EXISTS codes (
@@ -56,7 +58,7 @@ const STATEMENTS = [
      access_id TEXT,
      refresh_id TEXT,
      keep_until INTEGER NOT NULL
-   )`,
+   ) WITHOUT ROWID`,
   `CREATE INDEX IF NOT EXISTS codes_keep_until ON codes (keep_until)`,
   ...TOMBSTONE_SCHEMA,
   OUTBOX_SCHEMA,
@@ -69,11 +71,17 @@ const TO_VERSION_2 = [
   `ALTER TABLE refresh_tokens ADD COLUMN origin_grant TEXT`,
 ];
 
-/** Creates or upgrades the schema; runs in the constructor under blockConcurrencyWhile. */
+/**
+ * Creates or upgrades the schema; runs in the constructor under blockConcurrencyWhile. Version 3
+ * only changed how new objects store the token tables (WITHOUT ROWID, no index on `hash`): objects
+ * of version 2 keep theirs (same columns, so the same statements work on both) and gain any table
+ * they lack.
+ */
 export function migrateGrantSchema(sql: SqlStorage): void {
   const stored = sql.exec<{ n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'meta'").one().n
     ? Number(sql.exec<{ value: string }>("SELECT value FROM meta WHERE name = 'schema_version'").toArray()[0]?.value ?? 0)
     : 0;
+  if (stored === GRANT_SCHEMA_VERSION) return;
   if (stored === 1) for (const statement of TO_VERSION_2) sql.exec(statement);
   for (const statement of STATEMENTS) sql.exec(statement);
   sql.exec(

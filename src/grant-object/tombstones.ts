@@ -58,7 +58,7 @@ export const TOMBSTONE_SCHEMA = [
     expires_at INTEGER NOT NULL,
     successor_id TEXT NOT NULL,
     access_id TEXT NOT NULL
-  )`,
+  ) WITHOUT ROWID`,
   // Collecting expired tombstones at each rotation must not scan the ones still kept (a day's).
   `CREATE INDEX IF NOT EXISTS refresh_tombstones_expiry ON refresh_tombstones (expires_at)`,
 ];

@@ -1,6 +1,5 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { every } from "hono/combine";
 import { methodNotAllowed, notFound } from "../protocol/errors";
 import { ScimError } from "../scim/errors";
 import type { AppEnv } from "./context";
@@ -23,7 +22,11 @@ export function createApp(): Hono<AppEnv> {
 
 function register(app: Hono<AppEnv>, route: Route): void {
   const allowed = Object.keys(route.methods) as Method[];
-  for (const method of allowed) app.on(method, route.path, every(...route.middleware), route.methods[method]!);
+  // Each middleware as its own handler of the route (Hono runs them in order), not combined.
+  for (const method of allowed) {
+    for (const middleware of route.middleware) app.on(method, route.path, middleware);
+    app.on(method, route.path, route.methods[method]!);
+  }
   // Any other method on a known path is 405 with an Allow header, not 404.
   app.all(route.path, async () => {
     const message = `use ${allowed.join(" or ")} on this endpoint`;
