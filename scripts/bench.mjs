@@ -47,7 +47,7 @@ const { values: args } = parseArgs({
 
 const mode = args.smoke ? "smoke" : args.quick ? "quick" : "full";
 const PRESETS = {
-  full: { reps: 3, seconds: 8, contextSeconds: 4, warmSeconds: 1, burst: 1000, burstKeys: [1, 10, 1000], profile: true, conns: [1, 16] },
+  full: { reps: 5, seconds: 5, contextSeconds: 4, warmSeconds: 1, burst: 1000, burstKeys: [1, 10, 1000], profile: true, conns: [1, 16] },
   quick: { reps: 1, seconds: 3, contextSeconds: 2, warmSeconds: 1, burst: 200, burstKeys: [1, 10, 100], profile: false, conns: [1, 16] },
   smoke: { reps: 1, seconds: 1, contextSeconds: 1, warmSeconds: 0, burst: 20, burstKeys: [2], profile: false, conns: [1] },
 };
@@ -187,8 +187,18 @@ try {
 
   const targets = all.filter((s) => s.group === "target");
   const context = all.filter((s) => s.group === "context");
+  // Each target scenario back to back with its floor, the order flipping every repetition (ABBA):
+  // this machine's speed drifts by ±20 % over tens of seconds, so only a ratio of runs measured
+  // side by side means anything.
+  const pairs = targets.filter((s) => s.floor).map((s) => [byId[s.floor], s]);
+  const unpaired = targets.filter((s) => !s.floor && !pairs.some(([floor]) => floor?.id === s.id));
   for (let rep = 1; rep <= plan.reps; rep++) {
-    for (const conns of plan.conns) for (const s of targets) await measure(s, conns, rep, plan.seconds);
+    for (const conns of plan.conns) {
+      for (const [floor, product] of pairs) {
+        for (const s of rep % 2 ? [floor, product] : [product, floor]) if (s) await measure(s, conns, rep, plan.seconds);
+      }
+      for (const s of unpaired) await measure(s, conns, rep, plan.seconds);
+    }
   }
   for (const conns of plan.conns) for (const s of context) await measure(s, conns, 1, plan.contextSeconds);
 

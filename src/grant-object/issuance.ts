@@ -21,7 +21,7 @@ export interface Issuance {
 
 export type IssueStep =
   | { ok: true; kind: "reuse"; access: AccessRow; refresh: RefreshRow | null; expiresIn: number }
-  | { ok: true; kind: "issued"; accessId: string; refreshId: string | null; keptRefresh: RefreshRow | null; writes: QueuedWrite[] }
+  | { ok: true; kind: "issued"; accessId: string; refreshId: string | null; keptRefresh: RefreshRow | null; writes: readonly QueuedWrite[] }
   | Failure;
 
 /**
@@ -80,7 +80,7 @@ export interface Rotation extends Pick<RefreshRequest, "clientEpoch" | "accessTo
  * SPEC §5.4 inside the refresh's transaction: the access tokens of the presented refresh token
  * die, a new one is stored, and with rotation the refresh token is replaced.
  */
-export function rotateInTransaction(tx: GrantTransaction, storage: GrantStorage, rotation: Rotation): { kept: RefreshRow | null; writes: QueuedWrite[] } {
+export function rotateInTransaction(tx: GrantTransaction, storage: GrantStorage, rotation: Rotation): { kept: RefreshRow | null; writes: readonly QueuedWrite[] } {
   const { refresh, replacement, format } = rotation;
   for (const previous of storage.rows.accessOfRefresh(refresh.id)) tx.retireAccess(previous);
   // The new tokens inherit the user epoch of the grant (the user is not re-authenticated).

@@ -1,5 +1,5 @@
 import type { Fence } from "../protocol/fence";
-import type { Outbox, QueuedWrite } from "../store/outbox";
+import type { KvWrite, Outbox, QueuedWrite } from "../store/outbox";
 import { revocationRecordWrite, tokenRecordWrite } from "../store/token-status";
 import { highest, isBehind, raises } from "./fence";
 import type { AccessRow, RefreshRow } from "./issue-decision";
@@ -42,10 +42,17 @@ export interface NewRefresh {
 /**
  * The unit of work of one request inside its synchronous SQLite transaction: every row it adds or
  * retires, and the KV writes that follow (queued in the outbox in the same transaction, so they
- * commit together). After the transaction, `writes` is what the request publishes.
+ * commit together). Read `writes` inside the transaction, at its end: that queues what was
+ * collected (one statement for all of them) and is what the request publishes afterwards.
  */
 export class GrantTransaction {
-  readonly writes: QueuedWrite[] = [];
+  private readonly queued: QueuedWrite[] = [];
+  private readonly collected: KvWrite[] = [];
+
+  get writes(): readonly QueuedWrite[] {
+    if (this.collected.length > 0) this.queued.push(...this.storage.outbox.enqueueAll(this.collected.splice(0)));
+    return this.queued;
+  }
 
   constructor(
     private readonly storage: GrantStorage,
@@ -112,10 +119,10 @@ export class GrantTransaction {
   /** Deletes a token's row; if it still had time left, KV gets its revocation record. */
   private retire(table: "access_tokens" | "refresh_tokens", row: AccessRow | RefreshRow): void {
     this.storage.rows.delete(table, row.id);
-    if (row.expiresAt > this.now) this.writes.push(this.storage.outbox.enqueue(revocationRecordWrite(row.hash, row.expiresAt, this.now)));
+    if (row.expiresAt > this.now) this.collected.push(revocationRecordWrite(row.hash, row.expiresAt, this.now));
   }
 
   private record(token: Parameters<typeof tokenRecordOf>[1]): void {
-    this.writes.push(this.storage.outbox.enqueue(tokenRecordWrite(token.row.hash, tokenRecordOf(this.context, token))));
+    this.collected.push(tokenRecordWrite(token.row.hash, tokenRecordOf(this.context, token)));
   }
 }

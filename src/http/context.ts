@@ -16,6 +16,13 @@ export interface AppEnv {
 export type AppContext = Context<AppEnv>;
 
 /** The caller as the OAuth rules see it: bindings, configuration and the client IP. */
-export function callerOf(c: Context<AppEnv>): { env: AppEnv["Bindings"]; config: Config; ip: string } {
-  return { env: c.env, config: c.var.config, ip: c.req.header("CF-Connecting-IP") ?? "unknown" };
+export function callerOf(c: Context<AppEnv>): { env: AppEnv["Bindings"]; config: Config; readonly ip: string } {
+  // The address is only read when the administrator throttle needs it.
+  return {
+    env: c.env,
+    config: c.var.config,
+    get ip() {
+      return c.req.header("CF-Connecting-IP") ?? "unknown";
+    },
+  };
 }

@@ -61,16 +61,26 @@ export class Outbox {
    * write); while a row exists, and so while its write runs, no other write has its seq.
    */
   enqueue(write: KvWrite): QueuedWrite {
-    const row = this.sql
-      .exec<{ seq: number }>(
-        "INSERT INTO outbox (op, kv_key, value, expires_at) VALUES (?, ?, ?, ?) RETURNING seq",
-        write.op,
-        write.key,
-        write.op === "put" ? write.value : null,
-        write.op === "put" ? write.expiresAt : null,
-      )
-      .one();
-    return { seq: row.seq, write, attempts: 0 };
+    return this.enqueueAll([write])[0]!;
+  }
+
+  /** Several writes in one statement (a renewal queues two, a refresh four). */
+  enqueueAll(writes: readonly KvWrite[]): QueuedWrite[] {
+    const queued: QueuedWrite[] = [];
+    // A Durable Object's SQLite takes at most 100 bound parameters per statement: 25 rows of 4.
+    for (let i = 0; i < writes.length; i += 25) {
+      const chunk = writes.slice(i, i + 25);
+      const values = chunk.flatMap((write) => [write.op, write.key, write.op === "put" ? write.value : null, write.op === "put" ? write.expiresAt : null]);
+      const rows = this.sql
+        .exec<{ seq: number }>(`INSERT INTO outbox (op, kv_key, value, expires_at) VALUES ${chunk.map(() => "(?, ?, ?, ?)").join(", ")} RETURNING seq`, ...values)
+        .toArray()
+        .map((row) => row.seq)
+        .sort((a, b) => a - b);
+      // Rows are inserted in the order of VALUES, each seq one above the last; RETURNING's own
+      // order is unspecified, so the sorted seqs are matched to the writes.
+      chunk.forEach((write, j) => queued.push({ seq: rows[j]!, write, attempts: 0 }));
+    }
+    return queued;
   }
 
   /** Performs the given writes; true when all reached KV. Failed ones stay queued. */

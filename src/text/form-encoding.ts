@@ -4,6 +4,8 @@
  * and for the form-encoded client_id and client_secret inside HTTP Basic (RFC 6749 §2.3.1).
  */
 export function formDecode(raw: string): string | null {
+  // Tokens, ids and most values have nothing to decode (no regex, no decoder for them).
+  if (!raw.includes("%") && !raw.includes("+")) return raw;
   try {
     return decodeURIComponent(raw.replace(/\+/g, " "));
   } catch {
