@@ -9,5 +9,17 @@ import { hmacSha256 } from "../tokens/hmac";
  * ids and hashes but nothing that re-derives a token.
  */
 export async function grantTokenKey(config: Config, objectId: string): Promise<string> {
-  return toBase64Url(await hmacSha256(config.tokenSecret, `grant-token-key/v1:${objectId}`));
+  const known = derived.get(objectId);
+  if (known && known.secret === config.tokenSecret) return known.material;
+  const material = toBase64Url(await hmacSha256(config.tokenSecret, `grant-token-key/v1:${objectId}`));
+  if (derived.size >= DERIVED_MAX) derived.clear();
+  derived.set(objectId, { secret: config.tokenSecret, material });
+  return material;
 }
+
+/**
+ * Keys derived a moment ago, per isolate (a hot key's every request needs its own): holding them
+ * in memory exposes nothing TOKEN_SECRET, held beside them, does not already. Bounded.
+ */
+const derived = new Map<string, { secret: string; material: string }>();
+const DERIVED_MAX = 10_000;
