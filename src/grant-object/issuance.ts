@@ -33,8 +33,7 @@ export function issueInTransaction(storage: GrantStorage, tx: GrantTransaction, 
   const { request, fence, format } = issuance;
   const refused = refusal(storage.meta.fence(), fence);
   if (refused) return refused;
-  storage.meta.bindKey(request.key);
-  storage.meta.setSubject(request.subject);
+  storage.meta.bindKeyAndSubject(request.key, request.subject);
   // Credentials newer than the fence: whatever was issued under older ones dies now, even if the
   // registry's fan-out has not reached this object yet.
   tx.raiseFence(fence);

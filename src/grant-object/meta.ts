@@ -41,9 +41,19 @@ export class GrantMeta {
 
   /** Records the key on first use; an object only ever serves the key it is named after. */
   bindKey(key: GrantKey): void {
+    this.set(...this.keyFact(key));
+  }
+
+  /** The key (on first use) and the `sub` of the tokens about to be issued, in one write. */
+  bindKeyAndSubject(key: GrantKey, subject: string): void {
+    this.set(...this.keyFact(key), ...(this.get("subject") === subject ? [] : [["subject", subject] as [string, string]]));
+  }
+
+  private keyFact(key: GrantKey): [string, string][] {
     const stored = this.key();
-    if (!stored) this.set("key", JSON.stringify(key));
-    else if (grantObjectName(stored) !== grantObjectName(key)) throw new Error("grant object received a request for another key");
+    if (!stored) return [["key", JSON.stringify(key)]];
+    if (grantObjectName(stored) !== grantObjectName(key)) throw new Error("grant object received a request for another key");
+    return [];
   }
 
   /** The `sub` of the tokens issued last, kept for refreshes (see token-records.ts). */
@@ -51,16 +61,12 @@ export class GrantMeta {
     return this.get("subject");
   }
 
-  setSubject(subject: string): void {
-    if (this.get("subject") !== subject) this.set("subject", subject);
-  }
-
   isIndexed(): boolean {
     return this.get("indexed") !== null;
   }
 
   markIndexed(): void {
-    this.set("indexed", "1");
+    this.set(["indexed", "1"]);
     if (this.get("leaving") !== null) this.remove("leaving");
   }
 
@@ -70,7 +76,7 @@ export class GrantMeta {
   }
 
   markLeaving(): void {
-    this.set("leaving", "1");
+    this.set(["leaving", "1"]);
   }
 
   doneLeaving(): void {
@@ -90,8 +96,7 @@ export class GrantMeta {
 
   /** Callers only ever raise it (see fence.ts). */
   setFence(fence: Fence): void {
-    this.set("client_fence", String(fence.clientEpoch));
-    this.set("user_fence", String(fence.userEpoch));
+    this.set(["client_fence", String(fence.clientEpoch)], ["user_fence", String(fence.userEpoch)]);
   }
 
   private get(name: string): string | null {
@@ -110,8 +115,10 @@ export class GrantMeta {
     this.cache.set(name, null);
   }
 
-  private set(name: string, value: string): void {
-    this.sql.exec("INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)", name, value);
-    this.cache.set(name, value);
+  /** Facts in one statement. */
+  private set(...facts: [string, string][]): void {
+    if (facts.length === 0) return;
+    this.sql.exec(`INSERT OR REPLACE INTO meta (name, value) VALUES ${facts.map(() => "(?, ?)").join(", ")}`, ...facts.flat());
+    for (const [name, value] of facts) this.cache.set(name, value);
   }
 }

@@ -83,9 +83,11 @@ export function migrateGrantSchema(sql: SqlStorage): void {
     : 0;
   if (stored === GRANT_SCHEMA_VERSION) return;
   if (stored === 1) for (const statement of TO_VERSION_2) sql.exec(statement);
-  for (const statement of STATEMENTS) sql.exec(statement);
+  // One call for the whole schema: a new key pays for it on its first request.
   sql.exec(
-    "INSERT INTO meta (name, value) VALUES ('schema_version', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-    String(GRANT_SCHEMA_VERSION),
+    [
+      ...STATEMENTS,
+      `INSERT INTO meta (name, value) VALUES ('schema_version', '${GRANT_SCHEMA_VERSION}') ON CONFLICT (name) DO UPDATE SET value = excluded.value`,
+    ].join(";\n"),
   );
 }
