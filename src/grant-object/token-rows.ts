@@ -69,14 +69,19 @@ export interface TokenPair {
 export class TokenRows {
   constructor(private readonly sql: SqlStorage) {}
 
-  current(): CurrentTokens {
+  /**
+   * The key's newest pair. `holdsRefresh` false skips the refresh table: a key without a user
+   * (client_credentials) never holds a refresh token, since only the password and code grants
+   * issue one and their keys name the user. (One statement less on the hottest path.)
+   */
+  current(holdsRefresh = true): CurrentTokens {
     const access = this.sql
       .exec<AccessRecordRow>("SELECT * FROM access_tokens ORDER BY issued_at DESC LIMIT 1")
       .toArray()
       .map(toAccess)[0];
-    const refresh = access?.refreshId
-      ? this.refreshById(access.refreshId)
-      : (this.sql.exec<RefreshRecordRow>("SELECT * FROM refresh_tokens ORDER BY issued_at DESC LIMIT 1").toArray().map(toRefresh)[0] ?? null);
+    let refresh: RefreshRow | null = null;
+    if (access?.refreshId) refresh = this.refreshById(access.refreshId);
+    else if (holdsRefresh) refresh = this.sql.exec<RefreshRecordRow>("SELECT * FROM refresh_tokens ORDER BY issued_at DESC LIMIT 1").toArray().map(toRefresh)[0] ?? null;
     return { access: access ?? null, refresh };
   }
 
