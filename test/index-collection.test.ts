@@ -1,7 +1,10 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import type { GrantObject } from "../src/grant-object/grant-object";
-import { COLLECTION_SLACK_MS } from "../src/grant-object/index-collection";
+import { COLLECTION_SLACK_MS, IndexCollection } from "../src/grant-object/index-collection";
+import { GrantMeta } from "../src/grant-object/meta";
+import { TokenRows } from "../src/grant-object/token-rows";
+import { Outbox } from "../src/store/outbox";
 import { TokenAnswers } from "../src/grant-object/token-answers";
 import { grantObjectName, type GrantKey } from "../src/grant-object/key";
 import type { RegistryObject } from "../src/registry/registry-object";
@@ -83,6 +86,29 @@ describe("grant-index collection (SPEC §14)", () => {
     expect(await isActive(later.access_token)).toBe(true);
     const issuedAt = clock.now() - 120_000 - COLLECTION_SLACK_MS;
     expect(await alarmOf(key)).toBe(issuedAt + 3_600_000 + COLLECTION_SLACK_MS);
+  });
+
+  it("an indexed object without an alarm (indexed before collection existed) arms its check when it starts", async () => {
+    const client = await registerClient(["client_credentials"]);
+    const key = keyOf(client, "resume");
+    await token(client, { grant_type: "client_credentials", scope: "resume" }, SHORT);
+    const issuedAt = clock.now();
+    clock.advance(5_000);
+    await runInDurableObject(grantStub(key), async (_object: GrantObject, state) => {
+      await state.storage.deleteAlarm();
+      const sql = state.storage.sql;
+      const storage = { rows: new TokenRows(sql), meta: new GrantMeta(sql), outbox: new Outbox(sql, () => bindings.TOKEN_STATUS) };
+      await new IndexCollection(state, bindings, storage).resume();
+      // At the access token's expiry (client_credentials: no refresh token), plus the slack.
+      expect(await state.storage.getAlarm()).toBe(issuedAt + 60_000 + COLLECTION_SLACK_MS);
+    });
+    // A fresh, unindexed object is left alone.
+    await runInDurableObject(grantStub(keyOf(client, "never-used")), async (_object: GrantObject, state) => {
+      const sql = state.storage.sql;
+      const storage = { rows: new TokenRows(sql), meta: new GrantMeta(sql), outbox: new Outbox(sql, () => bindings.TOKEN_STATUS) };
+      await new IndexCollection(state, bindings, storage).resume();
+      expect(await state.storage.getAlarm()).toBeNull();
+    });
   });
 
   it("a collected key frees its place under MAX_KEYS_PER_CLIENT", async () => {

@@ -61,6 +61,7 @@ export class GrantObject extends DurableObject<Env> {
       migrateGrantSchema(ctx.storage.sql);
       const legacy = this.storage.meta.legacyTokenKeyMaterial();
       if (legacy) await this.useKeys(legacy);
+      await this.collection.resume();
     });
   }
 

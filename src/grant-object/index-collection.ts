@@ -44,6 +44,15 @@ export class IndexCollection {
     return wakeBy(this.ctx.storage, now() + horizonMs + COLLECTION_SLACK_MS);
   }
 
+  /**
+   * When the object starts: an indexed object with no alarm (indexed before collection existed)
+   * gets its check armed. A new object is not indexed yet, so this costs it nothing.
+   */
+  async resume(): Promise<void> {
+    if (!this.storage.meta.isIndexed() || (await this.ctx.storage.getAlarm()) !== null) return;
+    await wakeBy(this.ctx.storage, Math.max(now(), this.lastUse() ?? 0) + COLLECTION_SLACK_MS);
+  }
+
   /** From the alarm: leave the index if nothing is usable, else look again when it will not be. */
   async check(): Promise<void> {
     const { meta, outbox } = this.storage;
