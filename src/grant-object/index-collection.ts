@@ -2,6 +2,7 @@ import type { Env } from "../env";
 import { REGISTRY_OBJECT_NAME } from "../protocol/registry-rpc";
 import { now } from "../runtime/clock";
 import { wakeBy } from "../store/alarm";
+import { clearGrantRows } from "./schema";
 import type { GrantStorage } from "./transaction";
 
 /** Past the last expiry, for requests still on their way and clocks that disagree a little. */
@@ -80,7 +81,7 @@ export class IndexCollection {
     try {
       if (meta.isIndexed()) {
         this.ctx.storage.transactionSync(() => {
-          for (const table of ["access_tokens", "refresh_tokens", "codes", "refresh_tombstones"]) this.ctx.storage.sql.exec(`DELETE FROM ${table}`);
+          clearGrantRows(this.ctx.storage.sql);
           meta.reset();
           meta.markLeaving();
         });

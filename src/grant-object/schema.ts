@@ -64,6 +64,14 @@ const STATEMENTS = [
   OUTBOX_SCHEMA,
 ];
 
+/**
+ * Deletes every token, code and tombstone row (not meta, not the outbox): what a grant object
+ * forgets when it leaves the grant index (index-collection.ts).
+ */
+export function clearGrantRows(sql: SqlStorage): void {
+  sql.exec(["access_tokens", "refresh_tokens", "codes", "refresh_tombstones"].map((table) => `DELETE FROM ${table}`).join(";\n"));
+}
+
 /** Version 1 → 2: tokens remember the browser session (OIDC logout) and the lineage (replays) they belong to. */
 const TO_VERSION_2 = [
   ...["access_tokens", "refresh_tokens"].flatMap((table) => [`ALTER TABLE ${table} ADD COLUMN session_id TEXT`, `ALTER TABLE ${table} ADD COLUMN family_id TEXT`]),
