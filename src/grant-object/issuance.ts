@@ -4,6 +4,7 @@ import type { QueuedWrite } from "../store/outbox";
 import { refusal } from "./fence";
 import type { IssueRequest, RefreshRequest } from "./grant-rpc";
 import { decideIssue, type AccessRow, type RefreshRow } from "./issue-decision";
+import { holdsRefreshTokens } from "./key";
 import type { MintedToken } from "./minter";
 import type { GrantStorage, GrantTransaction } from "./transaction";
 
@@ -37,7 +38,7 @@ export function issueInTransaction(storage: GrantStorage, tx: GrantTransaction, 
   // Credentials newer than the fence: whatever was issued under older ones dies now, even if the
   // registry's fan-out has not reached this object yet.
   tx.raiseFence(fence);
-  const decision = decideIssue(storage.rows.current(request.key.username !== ""), { ...request, scope: request.key.scope, format }, tx.now);
+  const decision = decideIssue(storage.rows.current(holdsRefreshTokens(request.key)), { ...request, scope: request.key.scope, format }, tx.now);
   if (decision.kind === "reuse") return { ok: true, ...decision };
   if (decision.supersede.access) tx.retireAccess(decision.supersede.access);
   if (decision.supersede.refresh) tx.retireRefresh(decision.supersede.refresh);

@@ -21,3 +21,11 @@ export function grantObjectName(key: GrantKey): string {
   const parts = ["grant/v1", key.clientId, key.username, key.scope];
   return JSON.stringify(key.jkt ? [...parts, key.jkt] : parts);
 }
+
+/**
+ * Whether a key can hold a refresh token: only the password and code grants issue one, and their
+ * keys name the user; a key without a user is a client_credentials key, which never does.
+ */
+export function holdsRefreshTokens(key: GrantKey): boolean {
+  return key.username !== "";
+}

@@ -69,11 +69,7 @@ export interface TokenPair {
 export class TokenRows {
   constructor(private readonly sql: SqlStorage) {}
 
-  /**
-   * The key's newest pair. `holdsRefresh` false skips the refresh table: a key without a user
-   * (client_credentials) never holds a refresh token, since only the password and code grants
-   * issue one and their keys name the user. (One statement less on the hottest path.)
-   */
+  /** The key's newest pair; `holdsRefresh` false (key.ts: holdsRefreshTokens) skips the refresh table, one statement less. */
   current(holdsRefresh = true): CurrentTokens {
     const access = this.sql
       .exec<AccessRecordRow>("SELECT * FROM access_tokens ORDER BY issued_at DESC LIMIT 1")
