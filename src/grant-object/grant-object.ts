@@ -177,7 +177,7 @@ export class GrantObject extends DurableObject<Env> {
       const pair = this.storage.rows.pairOf(request.tokenHash, request.hint);
       if (pair.access.length + pair.refresh.length === 0) return success({ result: "unknown" as const, writes: [] as QueuedWrite[] });
       if (key.clientId !== request.clientId) return failure("unauthorized_client", "the token was not issued to this client");
-      return success({ result: "revoked" as const, writes: this.retirements(key, now()).retirePair(pair).writes });
+      return success({ result: "revoked" as const, writes: this.retirements(key, now()).retirePair(pair).queueWrites() });
     });
     if (!outcome.ok) return outcome;
     await this.publisher.publish(outcome.value.writes);
@@ -230,7 +230,7 @@ export class GrantObject extends DurableObject<Env> {
     const writes = this.ctx.storage.transactionSync(() => {
       const tx = this.retirements(key, now());
       retire(tx);
-      return tx.writes;
+      return tx.queueWrites();
     });
     await this.publisher.publish(writes);
   }

@@ -61,7 +61,7 @@ export function issueInTransaction(storage: GrantStorage, tx: GrantTransaction, 
     sessionId,
     familyId,
   });
-  return { ok: true, kind: "issued", accessId: issuance.access.id, refreshId, keptRefresh: decision.keepRefresh, writes: tx.writes };
+  return { ok: true, kind: "issued", accessId: issuance.access.id, refreshId, keptRefresh: decision.keepRefresh, writes: tx.queueWrites() };
 }
 
 /** A refresh to apply: the presented (checked) refresh row and the candidate tokens. */
@@ -93,5 +93,5 @@ export function rotateInTransaction(tx: GrantTransaction, storage: GrantStorage,
   }
   const grant = { scope: rotation.scope, format, refreshId, grantType: "refresh_token", epochs, sessionId: refresh.sessionId ?? null, familyId };
   tx.addAccess({ token: rotation.access, ...grant, lifetimeMs: rotation.accessTokenLifetimeMs });
-  return { kept: replacement ? null : refresh, writes: tx.writes };
+  return { kept: replacement ? null : refresh, writes: tx.queueWrites() };
 }

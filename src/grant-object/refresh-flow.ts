@@ -95,7 +95,7 @@ async function presentedAgain(host: RefreshHost, key: GrantKey, request: Refresh
   const writes = host.transactionSync(() => {
     const tx = host.transaction({ key, subject: "", issuer: "" }, at);
     tx.retirePair(host.storage.rows.ofFamily(tombstone.familyId));
-    return tx.writes;
+    return tx.queueWrites();
   });
   await host.publisher.publish(writes);
   return failure("invalid_grant", MESSAGES.refreshTokenReused);
@@ -131,7 +131,7 @@ async function retryAnswer(host: RefreshHost, key: GrantKey, request: RefreshReq
     const grant = { scope, format: generator.format, refreshId: successor.id, grantType: "refresh_token", epochs: { clientEpoch: successor.clientEpoch, userEpoch: successor.userEpoch } };
     tx.addAccess({ token: minted, ...grant, lifetimeMs: lifetime, sessionId: successor.sessionId ?? null, familyId: successor.familyId ?? successor.id });
     host.tombstones.replaceAccess(tombstone.hash, minted.id);
-    return tx.writes;
+    return tx.queueWrites();
   });
   if (!writes) return null;
   await host.publisher.inCommitOrder(writes);

@@ -42,16 +42,14 @@ export interface NewRefresh {
 /**
  * The unit of work of one request inside its synchronous SQLite transaction: every row it adds or
  * retires, and the KV writes that follow (queued in the outbox in the same transaction, so they
- * commit together). Read `writes` inside the transaction, at its end: that queues what was
- * collected (one statement for all of them) and is what the request publishes afterwards.
+ * commit together). End the transaction's body with `queueWrites()`: it puts what was collected
+ * into the outbox (one statement for all of it) and returns what the request publishes afterwards.
  */
 export class GrantTransaction {
-  private readonly queued: QueuedWrite[] = [];
   private readonly collected: KvWrite[] = [];
 
-  get writes(): readonly QueuedWrite[] {
-    if (this.collected.length > 0) this.queued.push(...this.storage.outbox.enqueueAll(this.collected.splice(0)));
-    return this.queued;
+  queueWrites(): readonly QueuedWrite[] {
+    return this.storage.outbox.enqueueAll(this.collected.splice(0));
   }
 
   constructor(
