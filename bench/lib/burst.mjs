@@ -41,26 +41,23 @@ export async function burst({ url, client, requests, keys, prefix }) {
   const issued = results.filter((r) => r.token);
   const live = await pool(issued.length, 16, async (i) => (await introspect(url, client.authorization, issued[i].token)).active === true);
   const livePerKey = new Map();
-  const lastPerKey = new Map();
+  const answersPerKey = new Map();
   issued.forEach((r, i) => {
     if (live[i]) livePerKey.set(r.key, [...(livePerKey.get(r.key) ?? []), r]);
-    if (!lastPerKey.has(r.key) || lastPerKey.get(r.key).at < r.at) lastPerKey.set(r.key, r);
+    answersPerKey.set(r.key, [...(answersPerKey.get(r.key) ?? []), r]);
   });
-  const keysWithTokens = new Set(issued.map((r) => r.key));
   let exactlyOne = 0;
   let liveIsLast = 0;
   const afterLive = [];
   let arrivedAfterLive = 0; // the most answers of one key that reached the client after its live token's
-
-  for (const key of keysWithTokens) {
+  for (const [key, answers] of answersPerKey) {
     const alive = livePerKey.get(key) ?? [];
-    if (alive.length === 1) exactlyOne += 1;
-    if (alive.length === 1 && alive[0] === lastPerKey.get(key)) liveIsLast += 1;
-    if (alive.length === 1) {
-      afterLive.push(lastPerKey.get(key).at - alive[0].at);
-      const later = issued.filter((r) => r.key === key && r.at > alive[0].at).length;
-      arrivedAfterLive = Math.max(arrivedAfterLive, later);
-    }
+    if (alive.length !== 1) continue;
+    exactlyOne += 1;
+    const later = answers.filter((r) => r.at > alive[0].at);
+    if (later.length === 0) liveIsLast += 1;
+    arrivedAfterLive = Math.max(arrivedAfterLive, later.length);
+    afterLive.push(Math.max(0, ...later.map((r) => r.at - alive[0].at)));
   }
   afterLive.sort((a, b) => a - b);
   return {
@@ -72,7 +69,7 @@ export async function burst({ url, client, requests, keys, prefix }) {
     fiveXx,
     failed,
     errors: [...new Set(results.filter((r) => r.error).map((r) => r.error))].slice(0, 3),
-    keysWithTokens: keysWithTokens.size,
+    keysWithTokens: answersPerKey.size,
     exactlyOne,
     liveIsLast,
     arrivedAfterLive,
