@@ -33,6 +33,12 @@ async function indexOf(client: TestClient, key: GrantKey): Promise<{ indexed: bo
   }));
 }
 
+/** A collection over an object's own storage, as its constructor builds it. */
+function collectionOf(state: DurableObjectState): IndexCollection {
+  const { sql } = state.storage;
+  return new IndexCollection(state, bindings, { rows: new TokenRows(sql), meta: new GrantMeta(sql), outbox: new Outbox(sql, () => bindings.TOKEN_STATUS) });
+}
+
 function alarmOf(key: GrantKey): Promise<number | null> {
   return runInDurableObject(grantStub(key), (_g: GrantObject, state) => state.storage.getAlarm());
 }
@@ -96,17 +102,13 @@ describe("grant-index collection (SPEC §14)", () => {
     clock.advance(5_000);
     await runInDurableObject(grantStub(key), async (_object: GrantObject, state) => {
       await state.storage.deleteAlarm();
-      const sql = state.storage.sql;
-      const storage = { rows: new TokenRows(sql), meta: new GrantMeta(sql), outbox: new Outbox(sql, () => bindings.TOKEN_STATUS) };
-      await new IndexCollection(state, bindings, storage).resume();
+      await collectionOf(state).resume();
       // At the access token's expiry (client_credentials: no refresh token), plus the slack.
       expect(await state.storage.getAlarm()).toBe(issuedAt + 60_000 + COLLECTION_SLACK_MS);
     });
     // A fresh, unindexed object is left alone.
     await runInDurableObject(grantStub(keyOf(client, "never-used")), async (_object: GrantObject, state) => {
-      const sql = state.storage.sql;
-      const storage = { rows: new TokenRows(sql), meta: new GrantMeta(sql), outbox: new Outbox(sql, () => bindings.TOKEN_STATUS) };
-      await new IndexCollection(state, bindings, storage).resume();
+      await collectionOf(state).resume();
       expect(await state.storage.getAlarm()).toBeNull();
     });
   });
