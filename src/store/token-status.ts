@@ -2,6 +2,7 @@ import type { TokenKind } from "../tokens/opaque";
 import { literal, number, object, parseStored, string, StoredRecordError, versioned } from "./decode";
 import type { KvWrite } from "./outbox";
 import { temporarilyUnavailable } from "../protocol/errors";
+import { isolateTokenRecords, type TokenRecordCache } from "./token-record-cache";
 
 /**
  * Token status in Workers KV, read by introspection at the edge.
@@ -48,19 +49,35 @@ export function revocationRecordWrite(hash: string, tokenExpiresAt: number, now:
 
 export type TokenStatus = { active: false } | { active: true; record: TokenRecord };
 
-/** One bulk read (one KV operation) of both records of a token. */
-export async function readTokenStatus(kv: KVNamespace, hash: string, now: number): Promise<TokenStatus> {
+/**
+ * The token's status from KV. A token this isolate has not read yet costs one bulk read of both
+ * records (one KV operation); a token whose record it holds costs a read of the revocation record
+ * alone, and a token it has seen revoked costs none (token-record-cache.ts says why that is exact).
+ */
+export async function readTokenStatus(kv: KVNamespace, hash: string, now: number, known: TokenRecordCache = isolateTokenRecords): Promise<TokenStatus> {
+  const cached = known.get(hash, now);
+  if (cached) {
+    if (cached.revoked) return { active: false };
+    const revoked = (await readKv(() => kv.get(revocationRecordKey(hash), "text"))) !== null;
+    if (revoked) known.remember(hash, { record: cached.record, revoked });
+    return revoked ? { active: false } : { active: true, record: cached.record };
+  }
   const keys = [tokenRecordKey(hash), revocationRecordKey(hash)];
-  let found: Map<string, string | null>;
+  const found = await readKv(() => kv.get(keys, "text"));
+  const record = parseRecord(found.get(keys[0]!) ?? null);
+  if (!record || record.exp * 1000 <= now) return { active: false };
+  const revoked = found.get(keys[1]!) != null;
+  known.remember(hash, { record, revoked });
+  return revoked ? { active: false } : { active: true, record };
+}
+
+async function readKv<T>(read: () => Promise<T>): Promise<T> {
   try {
-    found = await kv.get(keys, "text");
+    return await read();
   } catch {
     // KV overloaded or unreachable: no answer is better than a wrong one (SPEC §14: 503, not 500).
     throw temporarilyUnavailable("the token status store is unavailable; retry shortly");
   }
-  const record = parseRecord(found.get(keys[0]!) ?? null);
-  if (!record || found.get(keys[1]!) != null || record.exp * 1000 <= now) return { active: false };
-  return { active: true, record };
 }
 
 const decodeTokenRecord = versioned(

@@ -12,6 +12,8 @@ export class RecordingKv {
   readonly puts = new Map<string, number>();
   /** Reads (get calls, a bulk get counting once) so far. */
   gets = 0;
+  /** The keys of those reads, in order (a bulk get's keys one after another). */
+  readonly keysRead: string[] = [];
   failing = false;
   /** Puts attempted so far, held and failed ones included. */
   private started = 0;
@@ -76,6 +78,8 @@ export class RecordingKv {
         if (property === "get") {
           return (...args: Parameters<KVNamespace["get"]>) => {
             this.gets += 1;
+            const [keys] = args;
+            this.keysRead.push(...(Array.isArray(keys) ? keys : [keys]));
             return (target.get as (...a: unknown[]) => unknown).apply(target, args);
           };
         }
