@@ -48,7 +48,8 @@ export class GrantObject extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    const outbox = new Outbox(ctx.storage.sql, () => kvOf(this.env, "TOKEN_STATUS"));
+    // TOKEN_STATUS keys are written once (token-status.ts), so performed rows can wait for the next transaction.
+    const outbox = new Outbox(ctx.storage.sql, () => kvOf(this.env, "TOKEN_STATUS"), { performedRows: "delete with the next transaction" });
     this.storage = { rows: new TokenRows(ctx.storage.sql), meta: new GrantMeta(ctx.storage.sql), outbox };
     this.publisher = new Publisher(outbox, ctx.storage, backoff);
     this.minter = new TokenMinter(ctx.id.toString(), () => this.keys);

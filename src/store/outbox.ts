@@ -46,13 +46,34 @@ export const OUTBOX_SCHEMA = `
     attempts INTEGER NOT NULL DEFAULT 0
   );`;
 
+/**
+ * When the row of a write KV accepted is deleted. "at once": in its own SQLite commit, right after
+ * the write. "with the next transaction": only for keys written once, where performing a write
+ * twice is harmless (same key, same value); the row is deleted by the statement of the next
+ * transaction that queues writes, or by a sweep a second later when none comes. That saves a
+ * request its second commit, which costs more than all of a renewal's statements (README:
+ * Performance). A row whose deletion is lost (a rollback, a crash within the second) is only
+ * performed once more.
+ */
+export type PerformedRows = "delete at once" | "delete with the next transaction";
+
+export interface OutboxOptions {
+  performedRows: PerformedRows;
+  /** How long a performed row waits for a transaction before the sweep deletes it. */
+  sweepAfterMs?: number;
+}
+
 export class Outbox {
   /** Rows a running request is writing now; the alarm leaves them alone. */
   private readonly inFlight = new Set<number>();
+  /** Rows of writes KV accepted, still to delete ("delete with the next transaction"). */
+  private readonly performed = new Set<number>();
+  private sweep: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     private readonly sql: SqlStorage,
     private readonly kv: () => KVNamespace,
+    private readonly options: OutboxOptions = { performedRows: "delete at once" },
   ) {}
 
   /**
@@ -66,6 +87,7 @@ export class Outbox {
 
   /** Several writes in one statement (a renewal queues two, a refresh four). */
   enqueueAll(writes: readonly KvWrite[]): QueuedWrite[] {
+    this.deletePerformed(); // rides on the caller's transaction: no commit of its own
     const queued: QueuedWrite[] = [];
     // A Durable Object's SQLite takes at most 100 bound parameters per statement: 25 rows of 4.
     for (let i = 0; i < writes.length; i += 25) {
@@ -91,10 +113,11 @@ export class Outbox {
     try {
       const results = await Promise.all(mine.map((entry) => this.perform(entry)));
       const done = mine.filter((_, i) => results[i]).map((entry) => entry.seq);
-      // The rows go in one statement; until then the writes count as running, so the alarm does not repeat them.
-      for (let i = 0; i < done.length; i += 100) {
-        const chunk = done.slice(i, i + 100);
-        this.sql.exec(`DELETE FROM outbox WHERE seq IN (${chunk.map(() => "?").join(",")})`, ...chunk);
+      // Until their rows go (or are marked performed) the writes count as running, so the alarm does not repeat them.
+      if (this.options.performedRows === "delete at once") this.deleteRows(done);
+      else {
+        for (const seq of done) this.performed.add(seq);
+        this.sweepLater();
       }
       return mine.length === queued.length && results.every(Boolean);
     } finally {
@@ -133,15 +156,39 @@ export class Outbox {
 
   /** The most attempts any queued write has had (0 when none failed yet). */
   maxAttempts(): number {
+    this.deletePerformed();
     return this.sql.exec<{ n: number | null }>("SELECT max(attempts) AS n FROM outbox").one().n ?? 0;
   }
 
   pendingCount(): number {
+    this.deletePerformed();
     return this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n;
   }
 
   private queued(): QueuedWrite[] {
+    this.deletePerformed();
     return this.sql.exec<OutboxRow>("SELECT * FROM outbox ORDER BY seq").toArray().map(toQueued);
+  }
+
+  private deletePerformed(): void {
+    if (this.performed.size === 0) return;
+    this.deleteRows([...this.performed]);
+    this.performed.clear();
+  }
+
+  private sweepLater(): void {
+    this.sweep ??= setTimeout(() => {
+      this.sweep = null;
+      this.deletePerformed();
+    }, this.options.sweepAfterMs ?? 1_000);
+  }
+
+  /** In statements of at most 100 bound parameters (a Durable Object's SQLite limit). */
+  private deleteRows(seqs: readonly number[]): void {
+    for (let i = 0; i < seqs.length; i += 100) {
+      const chunk = seqs.slice(i, i + 100);
+      this.sql.exec(`DELETE FROM outbox WHERE seq IN (${chunk.map(() => "?").join(",")})`, ...chunk);
+    }
   }
 
   /** One write; a failure counts an attempt on the row. */
