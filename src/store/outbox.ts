@@ -6,8 +6,9 @@ import { now } from "../runtime/clock";
  * KV is outside the object's SQLite transaction, so a state change and the KV writes it implies
  * cannot commit together. Instead the writes are rows of this table, inserted in the same
  * synchronous transaction as the state change; the object then performs them and deletes each row
- * once KV accepted it. A write that fails stays here and is retried from the object's alarm, so a
- * committed state always reaches KV eventually.
+ * once KV accepted it (at once, or with its next transaction: see PerformedRows). A write that
+ * fails stays here and is retried from the object's alarm, so a committed state always reaches KV
+ * eventually.
  */
 export type KvWrite =
   /** expiresAt: epoch ms after which the record is useless (KV drops it); null keeps it. */
