@@ -31,7 +31,6 @@ export function scenarios(ctx) {
     { id: "floor-kv", title: "floor (a): 1 KV read", short: "(a) 1 KV read", worker: "floor-kv", group: "target", request: () => introspection(tokens.opaque, clientAuth) },
     { id: "floor-do-hot", title: "floor (b): 1 DO call + 2 KV writes, one object", short: "(b) DO + 2 KV writes, one object", worker: "floor-do", group: "target", request: () => ({ ...hot, path: "/hot" }) },
     { id: "floor-do-new", title: "floor (b): 1 DO call + 2 KV writes, new object per request", short: "(b) DO + 2 KV writes, new object", worker: "floor-do", group: "target", request: ({ run }) => ({ ...fresh(run), path: "/new" }) },
-    { id: "floor-do-new-stored", title: "context: 1 DO call + 2 KV writes, new object per request that stores 1 SQLite row", short: "(b) with 1 SQLite row, new object", worker: "floor-do", group: "context", request: ({ run }) => ({ ...fresh(run), path: "/new-stored" }) },
     { id: "floor-kv-bulk", title: "context: 1 bulk KV read of 2 keys (the shape of the token-status read)", short: "1 bulk read of 2 keys", worker: "floor-kv", group: "context", request: () => ({ ...introspection(tokens.opaque, clientAuth), path: "/bulk" }) },
     { id: "hello", title: "floor (c): hello-world Hono, no storage", worker: "hello", group: "context", request: () => ({ ...hot, path: "/" }) },
 
