@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
+import { clientIdKind, newClientId } from "../src/registry/client-ids";
 import { RegistryObject } from "../src/registry/registry-object";
 import { ADMIN_BASIC, basic, call, form, FORM_TYPE } from "./helpers/http";
 import { recordKv } from "./helpers/kv";
@@ -77,6 +78,24 @@ describe("client authentication (RFC 6749 §2.3, SPEC §4)", () => {
 });
 
 describe("unknown client ids (SPEC §14)", () => {
+  it("ids keep their MAC scheme: first 8 bytes of HMAC(HMAC(TOKEN_SECRET, \"client-id-key/v1\"), random part)", async () => {
+    // Computed here with WebCrypto alone, as the ids registered so far were made.
+    const secret = "test-token-secret-0123456789-0123456789";
+    const hmac = async (key: BufferSource, data: BufferSource) =>
+      new Uint8Array(await crypto.subtle.sign("HMAC", await crypto.subtle.importKey("raw", key, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]), data));
+    const macKey = await hmac(new TextEncoder().encode(secret), new TextEncoder().encode("client-id-key/v1"));
+    const random = crypto.getRandomValues(new Uint8Array(16));
+    const bytes = new Uint8Array([...random, ...(await hmac(macKey, random)).subarray(0, 8)]);
+    const id = btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_");
+    expect(await clientIdKind(secret, id)).toBe("issued");
+    expect(await clientIdKind(secret, await newClientId(secret))).toBe("issued");
+    // Ids made for a while with the key's base64url text as the HMAC key stay valid too.
+    const textKey = new TextEncoder().encode(btoa(String.fromCharCode(...macKey)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, ""));
+    const textBytes = new Uint8Array([...random, ...(await hmac(textKey, random)).subarray(0, 8)]);
+    expect(await clientIdKind(secret, btoa(String.fromCharCode(...textBytes)).replace(/\+/g, "-").replace(/\//g, "_"))).toBe("issued");
+  });
+
+
   /** A client id of the issued shape (32 base64url characters) whose MAC is wrong. */
   const forged = () => btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(24)))).replace(/\+/g, "-").replace(/\//g, "_");
 

@@ -11,10 +11,28 @@ import { hmacSha256 } from "../tokens/hmac";
 const RANDOM_BYTES = 16;
 const MAC_BYTES = 8;
 const LEGACY_BYTES = 18;
-/** The MAC key: HMAC(TOKEN_SECRET, "client-id-key/v1"), so it differs from the token keys. */
-async function macOf(tokenSecret: string, random: Uint8Array): Promise<Uint8Array> {
-  const key = toBase64Url(await hmacSha256(tokenSecret, "client-id-key/v1"));
-  return (await hmacSha256(key, random)).subarray(0, MAC_BYTES);
+const macKeys = new Map<string, Promise<Uint8Array>>();
+
+/**
+ * The MAC key: the raw bytes of HMAC(TOKEN_SECRET, "client-id-key/v1"), so it differs from the
+ * token keys; derived once per isolate. Ids depend on these exact bytes.
+ */
+function macKey(tokenSecret: string): Promise<Uint8Array> {
+  let key = macKeys.get(tokenSecret);
+  if (!key) {
+    key = hmacSha256(tokenSecret, "client-id-key/v1");
+    macKeys.set(tokenSecret, key);
+  }
+  return key;
+}
+
+/**
+ * The MAC of an id's random part. `textKey`: for a while ids were made with the key's base64url
+ * text, not its bytes, as the HMAC key; those ids stay valid.
+ */
+async function macOf(tokenSecret: string, random: Uint8Array, textKey = false): Promise<Uint8Array> {
+  const key = await macKey(tokenSecret);
+  return (await hmacSha256(textKey ? toBase64Url(key) : key, random)).subarray(0, MAC_BYTES);
 }
 
 export async function newClientId(tokenSecret: string): Promise<string> {
@@ -32,8 +50,11 @@ export async function clientIdKind(tokenSecret: string, clientId: string): Promi
   const bytes = clientId.length === 32 || clientId.length === 24 ? fromBase64Url(clientId) : null;
   if (bytes?.length === LEGACY_BYTES) return "legacy";
   if (bytes?.length !== RANDOM_BYTES + MAC_BYTES) return "impossible";
-  const expected = await macOf(tokenSecret, bytes.subarray(0, RANDOM_BYTES));
-  return crypto.subtle.timingSafeEqual(expected, bytes.subarray(RANDOM_BYTES)) ? "issued" : "impossible";
+  const [random, mac] = [bytes.subarray(0, RANDOM_BYTES), bytes.subarray(RANDOM_BYTES)];
+  for (const textKey of [false, true]) {
+    if (crypto.subtle.timingSafeEqual(await macOf(tokenSecret, random, textKey), mac)) return "issued";
+  }
+  return "impossible";
 }
 
 /** A client secret: 32 random bytes, base64url (stored only as SHA-256). */
