@@ -18,4 +18,13 @@ describe("a grant object's token key (derived from TOKEN_SECRET, remembered per 
     expect(await grantTokenKey(first, objectId)).toBe(a);
     expect(await grantTokenKey(first, "b".repeat(64))).not.toBe(a);
   });
+
+  it("keeps its derivation, base64url(HMAC-SHA256(TOKEN_SECRET, \"grant-token-key/v1:\" + object id)): tokens already issued depend on it", async () => {
+    const secret = "first-secret-".repeat(4);
+    const encode = (text: string) => new TextEncoder().encode(text);
+    const key = await crypto.subtle.importKey("raw", encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+    const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, encode(`grant-token-key/v1:${objectId}`)));
+    const expected = btoa(String.fromCharCode(...mac)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+    expect(await grantTokenKey(configWith(secret), objectId)).toBe(expected);
+  });
 });
