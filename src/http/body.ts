@@ -1,6 +1,5 @@
 import type { Context } from "hono";
-
-const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+import { strictUtf8 } from "../text/utf8";
 
 /**
  * Request bodies, read strictly: the content type must be one of `types` and the bytes valid
@@ -11,7 +10,7 @@ export async function readTextBody(c: Context, types: readonly string[], fail: (
   const type = (c.req.header("Content-Type") ?? "").split(";")[0]!.trim().toLowerCase();
   if (!types.includes(type)) throw fail(`Content-Type must be ${types.join(" or ")}`);
   try {
-    return UTF8.decode(await c.req.arrayBuffer());
+    return strictUtf8.decode(await c.req.arrayBuffer());
   } catch (error) {
     if (error instanceof TypeError) throw fail("the request body is not valid UTF-8");
     throw error;

@@ -1,3 +1,5 @@
+import { strictUtf8 } from "../text/utf8";
+
 /** The user-id and password of an HTTP Basic Authorization header (RFC 7617), or why not. */
 export type BasicCredentials = { username: string; password: string };
 
@@ -6,8 +8,6 @@ export type BasicParse =
   | { kind: "malformed"; reason: string }
   | { kind: "basic"; credentials: BasicCredentials };
 
-const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
-
 export function parseBasic(header: string | undefined): BasicParse {
   // An empty header carries no credentials: the same as none.
   if (header === undefined || header.trim() === "") return { kind: "absent" };
@@ -15,7 +15,7 @@ export function parseBasic(header: string | undefined): BasicParse {
   if (!match) return { kind: "malformed", reason: "Authorization header is not HTTP Basic" };
   let decoded: string;
   try {
-    decoded = UTF8.decode(Uint8Array.fromBase64(match[1]!));
+    decoded = strictUtf8.decode(Uint8Array.fromBase64(match[1]!));
   } catch {
     return { kind: "malformed", reason: "Basic credentials are not valid base64 of UTF-8" };
   }
