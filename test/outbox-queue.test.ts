@@ -4,10 +4,15 @@ import type { GrantObject } from "../src/grant-object/grant-object";
 import { Outbox, type KvWrite } from "../src/store/outbox";
 import { grantStub } from "./helpers/kv";
 
+/** Runs `body` inside a grant object of its own (its SQLite, its outbox table). */
+function inGrantObject<T>(body: (state: DurableObjectState) => T | Promise<T>): Promise<T> {
+  const key = { clientId: "outbox-test", username: "", scope: crypto.randomUUID() };
+  return runInDurableObject(grantStub(key), (_object: GrantObject, state) => body(state));
+}
+
 describe("the outbox queues a transaction's writes in one statement per 25", () => {
   it("60 writes: each gets its own seq, in order, and the row under that seq is that write", async () => {
-    const key = { clientId: "outbox-test", username: "", scope: `q${Date.now()}` };
-    await runInDurableObject(grantStub(key), (_object: GrantObject, state) => {
+    await inGrantObject((state) => {
       const outbox = new Outbox(state.storage.sql, () => {
         throw new Error("no KV in this test");
       });
@@ -45,8 +50,7 @@ const put = (key: string): KvWrite => ({ op: "put", key, value: "{}", expiresAt:
 
 describe("a write-once outbox deletes performed rows with the next transaction (one commit per request)", () => {
   it("keeps a performed row, not as pending, until the next transaction that queues writes deletes it", async () => {
-    const key = { clientId: "outbox-test", username: "", scope: `d${Date.now()}` };
-    await runInDurableObject(grantStub(key), async (_object: GrantObject, state) => {
+    await inGrantObject(async (state) => {
       const { sql } = state.storage;
       const { kv, puts } = countingKv();
       const outbox = new Outbox(sql, () => kv, { performedRows: "delete with the next transaction", sweepAfterMs: 60_000 });
@@ -76,8 +80,7 @@ describe("a write-once outbox deletes performed rows with the next transaction (
   });
 
   it("sweeps a performed row when no transaction comes; a restart before that performs it once more", async () => {
-    const key = { clientId: "outbox-test", username: "", scope: `s${Date.now()}` };
-    await runInDurableObject(grantStub(key), async (_object: GrantObject, state) => {
+    await inGrantObject(async (state) => {
       const { sql } = state.storage;
       const { kv, puts } = countingKv();
       const swept = new Outbox(sql, () => kv, { performedRows: "delete with the next transaction", sweepAfterMs: 0 });
@@ -98,8 +101,7 @@ describe("a write-once outbox deletes performed rows with the next transaction (
   });
 
   it("the default deletes a performed row at once", async () => {
-    const key = { clientId: "outbox-test", username: "", scope: `o${Date.now()}` };
-    await runInDurableObject(grantStub(key), async (_object: GrantObject, state) => {
+    await inGrantObject(async (state) => {
       const { kv } = countingKv();
       const outbox = new Outbox(state.storage.sql, () => kv);
       await outbox.flush(state.storage.transactionSync(() => outbox.enqueueAll([put("x1")])));
