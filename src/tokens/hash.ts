@@ -18,10 +18,10 @@ export function digestsEqual(a: string, b: string): boolean {
 }
 
 /**
- * Constant-time comparison of two strings of any length: neither the length nor the first
- * differing byte shows in the time taken. Short strings (names, passwords: up to 254 bytes of
- * UTF-8) are compared as fixed-size, length-prefixed buffers, which costs no digest; longer ones
- * are hashed first.
+ * Constant-time comparison of two strings of any length: neither the first differing byte nor
+ * the length shows in the time taken, except whether a string is longer than 254 bytes of UTF-8.
+ * Strings up to that (names, passwords) are compared as fixed-size, length-prefixed buffers, which
+ * costs no digest; longer ones are hashed first.
  */
 export async function constantTimeEqual(a: string, b: string): Promise<boolean> {
   const [left, right] = [padded(a), padded(b)];
