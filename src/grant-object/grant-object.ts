@@ -246,4 +246,3 @@ export class GrantObject extends DurableObject<Env> {
     return this.transaction({ key, subject: "", issuer: "" }, at);
   }
 }
-

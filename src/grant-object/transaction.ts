@@ -48,15 +48,15 @@ export interface NewRefresh {
 export class GrantTransaction {
   private readonly collected: KvWrite[] = [];
 
-  queueWrites(): readonly QueuedWrite[] {
-    return this.storage.outbox.enqueueAll(this.collected.splice(0));
-  }
-
   constructor(
     private readonly storage: GrantStorage,
     private readonly context: RecordContext,
     readonly now: number,
   ) {}
+
+  queueWrites(): readonly QueuedWrite[] {
+    return this.storage.outbox.enqueueAll(this.collected.splice(0));
+  }
 
   retireAccess(row: AccessRow): void {
     this.retire("access_tokens", row);
