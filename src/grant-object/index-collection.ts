@@ -51,7 +51,8 @@ export class IndexCollection {
    */
   async resume(): Promise<void> {
     if (!this.storage.meta.isIndexed() || (await this.ctx.storage.getAlarm()) !== null) return;
-    await wakeBy(this.ctx.storage, Math.max(now(), this.lastUse() ?? 0) + COLLECTION_SLACK_MS);
+    // No alarm at all, so nothing earlier to keep (wakeBy would read it again).
+    await this.ctx.storage.setAlarm(Math.max(now(), this.lastUse() ?? 0) + COLLECTION_SLACK_MS);
   }
 
   /** From the alarm: leave the index if nothing is usable, else look again when it will not be. */
