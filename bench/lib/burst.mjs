@@ -44,7 +44,9 @@ export async function burst({ url, client, requests, keys, prefix }) {
   const answersPerKey = new Map();
   issued.forEach((r, i) => {
     if (live[i]) livePerKey.set(r.key, [...(livePerKey.get(r.key) ?? []), r]);
-    answersPerKey.set(r.key, [...(answersPerKey.get(r.key) ?? []), r]);
+    const answers = answersPerKey.get(r.key);
+    if (answers) answers.push(r);
+    else answersPerKey.set(r.key, [r]);
   });
   let exactlyOne = 0;
   let liveIsLast = 0;
