@@ -106,10 +106,10 @@ describe("grant-index collection (SPEC §14)", () => {
       // At the access token's expiry (client_credentials: no refresh token), plus the slack.
       expect(await state.storage.getAlarm()).toBe(issuedAt + 60_000 + COLLECTION_SLACK_MS);
     });
-    // A fresh, unindexed object is left alone.
+    // A fresh, unindexed object is left alone: it started (and resumed) without storing anything.
     await runInDurableObject(grantStub(keyOf(client, "never-used")), async (_object: GrantObject, state) => {
-      await collectionOf(state).resume();
       expect(await state.storage.getAlarm()).toBeNull();
+      expect(state.storage.sql.exec("SELECT name FROM sqlite_master").toArray()).toEqual([]);
     });
   });
 

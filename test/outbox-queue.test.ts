@@ -1,13 +1,20 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { GrantObject } from "../src/grant-object/grant-object";
+import { migrateGrantSchema } from "../src/grant-object/schema";
 import { Outbox, type KvWrite } from "../src/store/outbox";
 import { grantStub } from "./helpers/kv";
 
-/** Runs `body` inside a grant object of its own (its SQLite, its outbox table). */
+/**
+ * Runs `body` inside a grant object of its own (its SQLite, its outbox table). A new object
+ * creates its tables with its first write (schema.ts); these tests use the outbox directly.
+ */
 function inGrantObject<T>(body: (state: DurableObjectState) => T | Promise<T>): Promise<T> {
   const key = { clientId: "outbox-test", username: "", scope: crypto.randomUUID() };
-  return runInDurableObject(grantStub(key), (_object: GrantObject, state) => body(state));
+  return runInDurableObject(grantStub(key), (_object: GrantObject, state) => {
+    migrateGrantSchema(state.storage.sql);
+    return body(state);
+  });
 }
 
 describe("the outbox queues a transaction's writes in one statement per 25", () => {

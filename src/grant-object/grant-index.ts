@@ -14,7 +14,9 @@ type Lifetimes = Pick<IssueSettings, "accessTokenLifetimeMs" | "refreshTokenLife
  * registry/revocation-fanout.ts); anything but "indexed" means the registry already knows the
  * request's credentials are outdated. Concurrent first requests under the same credentials share
  * one registry call (a burst on a new key costs one, not one each); requests under other epochs
- * make their own, so none is vouched for by another's answer.
+ * make their own, so none is vouched for by another's answer. The object records its membership
+ * in the transaction of the request that joined, so it commits with that request's tokens (a new
+ * object's first commit, see schema.ts).
  */
 export class GrantIndexMembership {
   private readonly pending = new Map<string, Promise<GrantIndexOutcome>>();
@@ -40,14 +42,18 @@ export class GrantIndexMembership {
     return pending;
   }
 
+  /** Inside the transaction of a request whose join answered "indexed". */
+  record(): void {
+    if (!this.meta.isIndexed()) this.meta.markIndexed();
+  }
+
   private async register(key: GrantKey, fence: Fence, limits: KeyLimits, horizonMs: number): Promise<GrantIndexOutcome> {
     const registration = { objectId: this.objectId, clientId: key.clientId, username: key.username, fence, limits };
     const outcome = await this.env.REGISTRY.getByName(REGISTRY_OBJECT_NAME).indexGrant(registration);
-    // Joins under other epochs may answer too; the first to come back arms the collection check.
-    if (outcome === "indexed" && !this.meta.isIndexed()) {
-      this.meta.markIndexed();
-      await this.collection.arm(horizonMs);
-    }
+    // Armed before any request of the join goes on, so they all answer in the order they commit
+    // (issue 12). Joins under other epochs may answer too: arming again changes nothing. An object
+    // that then fails to record its membership is not indexed when the alarm fires: left be.
+    if (outcome === "indexed" && !this.meta.isIndexed()) await this.collection.arm(horizonMs);
     return outcome;
   }
 }

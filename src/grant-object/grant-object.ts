@@ -10,19 +10,19 @@ import { backoff, Publisher } from "../store/publisher";
 import type { GeneratorKeys } from "../tokens/generator";
 import { importTokenKey } from "../tokens/opaque";
 import { CodeRows } from "./code-rows";
-import { CODE_INVALID, codeRefusal, isReplay } from "./code-rules";
+import { createCode, redeemCode, type CodeHost } from "./code-flow";
 import { highest, indexRefusal } from "./fence";
 import { GrantIndexMembership } from "./grant-index";
 import { IndexCollection } from "./index-collection";
 import type { CodeRequest, IssueRequest, RedeemRequest, RefreshRequest, RevokeOutcome, RevokeRequest, TokenOutcome } from "./grant-rpc";
-import { issueInTransaction, type IssueStep } from "./issuance";
+import { issueInTransaction } from "./issuance";
 import { TokenAnswers } from "./token-answers";
 import type { GrantKey } from "./key";
 import { GrantMeta } from "./meta";
 import { TokenMinter } from "./minter";
 import { refreshGrant } from "./refresh-flow";
 import { Tombstones } from "./tombstones";
-import { migrateGrantSchema } from "./schema";
+import { GrantSchema } from "./schema";
 import { TokenRows } from "./token-rows";
 import { GrantTransaction, type GrantStorage } from "./transaction";
 
@@ -36,6 +36,7 @@ import { GrantTransaction, type GrantStorage } from "./transaction";
  */
 export class GrantObject extends DurableObject<Env> {
   private readonly storage: GrantStorage;
+  private readonly schema: GrantSchema;
   private readonly publisher: Publisher;
   private readonly minter: TokenMinter;
   private readonly codes: CodeRows;
@@ -58,8 +59,9 @@ export class GrantObject extends DurableObject<Env> {
     this.tombstones = new Tombstones(ctx.storage.sql);
     this.collection = new IndexCollection(ctx, env, this.storage);
     this.membership = new GrantIndexMembership(env, this.storage.meta, ctx.id.toString(), this.collection);
+    this.schema = new GrantSchema(ctx.storage, ctx.storage.sql);
+    if (!this.schema.exists) this.storage.meta.startEmpty();
     void ctx.blockConcurrencyWhile(async () => {
-      migrateGrantSchema(ctx.storage.sql);
       const legacy = this.storage.meta.legacyTokenKeyMaterial();
       if (legacy) await this.useKeys(legacy);
       await this.collection.resume();
@@ -83,64 +85,24 @@ export class GrantObject extends DurableObject<Env> {
       if (indexed !== "indexed") return indexRefusal(indexed);
       const issuedAt = now();
       const minted = await this.answers.mint(request, request.key, issuedAt);
-      const step = this.ctx.storage.transactionSync(() =>
-        issueInTransaction(this.storage, this.transaction(request, issuedAt), { ...minted, request, fence: request.fence }),
-      );
+      const step = this.writeJoined(() => issueInTransaction(this.storage, this.transaction(request, issuedAt), { ...minted, request, fence: request.fence }));
       return this.answers.answer(step, request, minted);
     });
   }
 
-  /** SPEC §10: stores a single-use authorization code for this key and returns it. */
+  /** SPEC §10: stores a single-use authorization code for this key and returns it (code-flow.ts). */
   createCode(request: CodeRequest): Promise<string> {
     return this.collection.during(async () => {
       await this.useKeys(request.tokenKey);
-      const code = await this.minter.opaque("code");
-      const issuedAt = now();
-      this.ctx.storage.transactionSync(() => {
-        this.storage.meta.bindKey(request.key);
-        this.codes.prune(issuedAt);
-        const expiresAt = issuedAt + request.lifetimeMs;
-        const { key, lifetimeMs: _lifetime, tokenKey: _tokenKey, ...bound } = request;
-        this.codes.insert({ ...bound, clientId: key.clientId, id: code.id, hash: code.hash, issuedAt, expiresAt, keepUntil: expiresAt, redeemedAt: null, accessId: null, refreshId: null });
-      });
-      return code.token;
+      return createCode(this.codeHost(), request);
     });
   }
 
-  /**
-   * RFC 6749 §4.1.3: exchanges a code for tokens, once. A second redemption (even a concurrent
-   * one) is a replay: refused, and the tokens the first gave are revoked (§4.1.2).
-   */
+  /** RFC 6749 §4.1.3: exchanges a code for tokens, once (code-flow.ts). */
   redeemCode(request: RedeemRequest): Promise<TokenOutcome> {
     return this.collection.during(async () => {
       await this.useKeys(request.tokenKey);
-      const key = this.storage.meta.key();
-      const first = this.codes.byHash(request.codeHash);
-      if (!key || !first) return failure("invalid_grant", CODE_INVALID);
-      if (isReplay(first, request)) return this.revokeReplayed(request.codeHash);
-      const refused = codeRefusal(first, request, now(), key.jkt ?? null);
-      if (refused) return refused;
-      const fence = { clientEpoch: request.clientEpoch, userEpoch: first.userEpoch };
-      const indexed = await this.membership.join(key, fence, request.keyLimits, request);
-      if (indexed !== "indexed") return indexRefusal(indexed);
-      const issuedAt = now();
-      const issue = { ...request, key, subject: first.subject, sessionId: first.sessionId };
-      const minted = await this.answers.mint(issue, key, issuedAt);
-      const step = this.ctx.storage.transactionSync((): IssueStep | { replay: true } => {
-        const code = this.codes.byHash(request.codeHash);
-        if (isReplay(code, request)) return { replay: true };
-        const refusedNow = codeRefusal(code, request, issuedAt, key.jkt ?? null);
-        if (refusedNow || !code) return refusedNow ?? failure("invalid_grant", CODE_INVALID);
-        const issued = issueInTransaction(this.storage, this.transaction(issue, issuedAt), { ...minted, request: issue, fence, familyId: code.id });
-        if (!issued.ok) return issued;
-        const tokens = issued.kind === "issued" ? issued : { accessId: issued.access.id, refreshId: issued.refresh?.id ?? null };
-        const keepUntil = issuedAt + Math.max(request.accessTokenLifetimeMs, request.refreshTokenLifetimeMs);
-        this.codes.markRedeemed(code.id, issuedAt, { accessId: tokens.accessId, refreshId: tokens.refreshId }, keepUntil);
-        return issued;
-      });
-      if ("replay" in step) return this.revokeReplayed(request.codeHash);
-      const login = { subject: first.subject, userName: key.username, nonce: first.nonce, authTime: first.authTime, sessionId: first.sessionId };
-      return this.answers.answer(step, issue, minted, login);
+      return redeemCode(this.codeHost(), request);
     });
   }
 
@@ -154,7 +116,7 @@ export class GrantObject extends DurableObject<Env> {
           publisher: this.publisher,
           minter: this.minter,
           tombstones: this.tombstones,
-          transactionSync: (body) => this.ctx.storage.transactionSync(body),
+          transactionSync: (body) => this.schema.write(body),
           transaction: (issue, at) => this.transaction(issue, at),
           raiseFence: (fence) => this.raiseFence(fence),
         },
@@ -171,7 +133,7 @@ export class GrantObject extends DurableObject<Env> {
   async revokeToken(request: RevokeRequest): Promise<RevokeOutcome> {
     const key = this.storage.meta.key();
     if (!key) return success("unknown");
-    const outcome = this.ctx.storage.transactionSync(() => {
+    const outcome = this.schema.write(() => {
       // The fence is about this object's client; another client's epoch means nothing here.
       const stale = key.clientId === request.clientId && request.clientEpoch < this.storage.meta.fence().clientEpoch;
       if (stale) return failure("invalid_client", MESSAGES.clientAuthFailed);
@@ -197,11 +159,13 @@ export class GrantObject extends DurableObject<Env> {
 
   /** Strong introspection: is the token with this hash a live token of this object? */
   isLive(hash: string): boolean {
-    return this.storage.rows.isLive(hash, now());
+    return this.schema.exists && this.storage.rows.isLive(hash, now());
   }
 
   /** Retries KV writes that failed after their state change committed; leaves the index once nothing is usable. */
   override async alarm(): Promise<void> {
+    // Every alarm is set after a commit, so an object without tables has none; a test may still call it.
+    if (!this.schema.exists) return;
     await this.publisher.retryPending();
     await this.collection.check();
   }
@@ -209,26 +173,39 @@ export class GrantObject extends DurableObject<Env> {
   private async raiseFence(fence: Fence): Promise<void> {
     if (!this.storage.meta.key()) {
       // No token yet, so nothing to retire: only the fence rises.
-      this.ctx.storage.transactionSync(() => this.storage.meta.setFence(highest(this.storage.meta.fence(), fence)));
+      this.schema.write(() => this.storage.meta.setFence(highest(this.storage.meta.fence(), fence)));
       return;
     }
     await this.retireAndPublish((tx) => tx.raiseFence(fence));
   }
 
-  /** A replayed code: the tokens its first redemption gave die now, and the request is refused. */
-  private async revokeReplayed(codeHash: string): Promise<TokenOutcome> {
-    const code = this.codes.byHash(codeHash);
-    // Everything descended from the code (refreshes included), and what it gave if that was a
-    // pair it handed back rather than issued (renewal off).
-    await this.retireAndPublish((tx) => code && tx.retirePair(this.storage.rows.ofFamily(code.id)).retirePair(this.storage.rows.pairOfIds(code)));
-    return failure("invalid_grant", CODE_INVALID);
+  private codeHost(): CodeHost {
+    return {
+      storage: this.storage,
+      codes: this.codes,
+      answers: this.answers,
+      minter: this.minter,
+      join: (key, fence, limits, lifetimes) => this.membership.join(key, fence, limits, lifetimes),
+      write: (body) => this.schema.write(body),
+      writeJoined: (body) => this.writeJoined(body),
+      transaction: (issue, at) => this.transaction(issue, at),
+      retireAndPublish: (retire) => this.retireAndPublish(retire),
+    };
+  }
+
+  /** The transaction of a request that joined the grant index (grant-index.ts): records that with its writes. */
+  private writeJoined<T>(body: () => T): T {
+    return this.schema.write(() => {
+      this.membership.record();
+      return body();
+    });
   }
 
   /** One transaction that only retires tokens (no claims to record), then its KV writes. */
   private async retireAndPublish(retire: (tx: GrantTransaction) => void): Promise<void> {
     const key = this.storage.meta.key();
     if (!key) return;
-    const writes = this.ctx.storage.transactionSync(() => {
+    const writes = this.schema.write(() => {
       const tx = this.retirements(key, now());
       retire(tx);
       return tx.queueWrites();

@@ -15,13 +15,19 @@ export class GrantMeta {
    * The values read or written so far (the object is their only writer, so this copy is
    * exact): a token request reads these facts several times, and SQLite is not free. A write
    * inside a transaction that is then rolled back would leave its value here; the only such
-   * writes raise a fence (refusing more, never less), bind the key (the same key every time) or
-   * record the subject of a request that failed.
+   * writes raise a fence (refusing more, never less), bind the key (the same key every time),
+   * record the subject of a request that failed, or mark the object indexed after the registry
+   * said it is (true either way; a restart reads the stored value and simply joins again).
    */
   private readonly cache = new Map<string, string | null>();
   private loaded = false;
 
   constructor(private readonly sql: SqlStorage) {}
+
+  /** A new object (no tables yet, see schema.ts) has no facts: nothing to read. */
+  startEmpty(): void {
+    this.loaded = true;
+  }
 
   /**
    * The HMAC key of an object created before token keys were derived from TOKEN_SECRET (it kept

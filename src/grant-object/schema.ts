@@ -79,23 +79,60 @@ const TO_VERSION_2 = [
   `ALTER TABLE refresh_tokens ADD COLUMN origin_grant TEXT`,
 ];
 
+/** The schema version this object has stored; 0 for a new object (no tables yet). */
+function storedVersion(sql: SqlStorage): number {
+  const hasMeta = sql.exec<{ n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'meta'").one().n > 0;
+  return hasMeta ? Number(sql.exec<{ value: string }>("SELECT value FROM meta WHERE name = 'schema_version'").toArray()[0]?.value ?? 0) : 0;
+}
+
 /**
- * Creates or upgrades the schema; runs in the constructor under blockConcurrencyWhile. Version 3
- * only changed how new objects store the token tables (WITHOUT ROWID, no index on `hash`): objects
- * of version 2 keep theirs (same columns, so the same statements work on both) and gain any table
- * they lack.
+ * Creates or upgrades the schema. Version 3 only changed how new objects store the token tables
+ * (WITHOUT ROWID, no index on `hash`): objects of version 2 keep theirs (same columns, so the same
+ * statements work on both) and gain any table they lack.
  */
-export function migrateGrantSchema(sql: SqlStorage): void {
-  const stored = sql.exec<{ n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'meta'").one().n
-    ? Number(sql.exec<{ value: string }>("SELECT value FROM meta WHERE name = 'schema_version'").toArray()[0]?.value ?? 0)
-    : 0;
+export function migrateGrantSchema(sql: SqlStorage, stored = storedVersion(sql)): void {
   if (stored === GRANT_SCHEMA_VERSION) return;
   if (stored === 1) for (const statement of TO_VERSION_2) sql.exec(statement);
-  // One call for the whole schema: a new key pays for it on its first request.
+  // One call for the whole schema.
   sql.exec(
     [
       ...STATEMENTS,
       `INSERT INTO meta (name, value) VALUES ('schema_version', '${GRANT_SCHEMA_VERSION}') ON CONFLICT (name) DO UPDATE SET value = excluded.value`,
     ].join(";\n"),
   );
+}
+
+/**
+ * Whether the object's tables exist. An object that has stored something is upgraded when it
+ * starts; a new one creates its tables inside its first transaction that writes, so they commit
+ * with that write (a new key costs one commit, not two), and a request that writes nothing (a
+ * refused or unknown token, a key limit reached) leaves nothing behind.
+ */
+export class GrantSchema {
+  private present: boolean;
+
+  constructor(
+    private readonly storage: DurableObjectStorage,
+    sql: SqlStorage,
+  ) {
+    const stored = storedVersion(sql);
+    if (stored !== 0) migrateGrantSchema(sql, stored);
+    this.present = stored !== 0;
+  }
+
+  /** False until the first write transaction has committed: then every table is empty, so reads can answer without SQL. */
+  get exists(): boolean {
+    return this.present;
+  }
+
+  /** One synchronous transaction that may write: the schema first if it is missing. A body that throws rolls both back. */
+  write<T>(body: () => T): T {
+    if (this.present) return this.storage.transactionSync(body);
+    const result = this.storage.transactionSync(() => {
+      migrateGrantSchema(this.storage.sql, 0);
+      return body();
+    });
+    this.present = true;
+    return result;
+  }
 }
