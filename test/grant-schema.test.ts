@@ -48,6 +48,8 @@ describe("the grant object's schema", () => {
       expect(tables(state.storage.sql)).toContain("access_tokens");
       expect(state.storage.sql.exec("SELECT id FROM access_tokens").toArray()).toHaveLength(1);
       expect(state.storage.sql.exec("SELECT value FROM meta WHERE name = 'indexed'").toArray()).toHaveLength(1);
+      // Nothing to retire in new tables, but the fence still rises to the request's epochs.
+      expect(state.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE name = 'client_fence'").one().value).toBe("1");
     });
     const unused = grantStub(key("second"));
     expect(await unused.isLive("a".repeat(43))).toBe(false);
@@ -67,6 +69,18 @@ describe("the grant object's schema", () => {
       expect(tables(sql)).toContain("refresh_tombstones");
       expect(version(sql)).toBe(String(GRANT_SCHEMA_VERSION));
       expect(sql.exec<{ value: string }>("SELECT value FROM meta WHERE name = 'subject'").one().value).toBe("kept");
+    });
+  });
+
+  it("an object with a meta table but no recorded version counts as stored: it is upgraded and keeps its facts", async () => {
+    await runInDurableObject(grantStub({ clientId: "schema", username: "", scope: `v0${Date.now()}` }), (_o: GrantObject, state) => {
+      const { sql } = state.storage;
+      sql.exec("CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)");
+      sql.exec("INSERT INTO meta (name, value) VALUES ('client_fence', '7')");
+      const schema = new GrantSchema(state.storage, sql);
+      expect(schema.exists).toBe(true);
+      expect(version(sql)).toBe(String(GRANT_SCHEMA_VERSION));
+      expect(sql.exec<{ value: string }>("SELECT value FROM meta WHERE name = 'client_fence'").one().value).toBe("7");
     });
   });
 

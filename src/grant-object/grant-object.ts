@@ -85,7 +85,9 @@ export class GrantObject extends DurableObject<Env> {
       if (indexed !== "indexed") return indexRefusal(indexed);
       const issuedAt = now();
       const minted = await this.answers.mint(request, request.key, issuedAt);
-      const step = this.writeJoined(() => issueInTransaction(this.storage, this.transaction(request, issuedAt), { ...minted, request, fence: request.fence }));
+      const step = this.writeJoined((created) =>
+        issueInTransaction(this.storage, this.transaction(request, issuedAt), { ...minted, request, fence: request.fence }, created),
+      );
       return this.answers.answer(step, request, minted);
     });
   }
@@ -116,7 +118,7 @@ export class GrantObject extends DurableObject<Env> {
           publisher: this.publisher,
           minter: this.minter,
           tombstones: this.tombstones,
-          transactionSync: (body) => this.schema.write(body),
+          transactionSync: (body) => this.schema.write(() => body()),
           transaction: (issue, at) => this.transaction(issue, at),
           raiseFence: (fence) => this.raiseFence(fence),
         },
@@ -186,7 +188,7 @@ export class GrantObject extends DurableObject<Env> {
       answers: this.answers,
       minter: this.minter,
       join: (key, fence, limits, lifetimes) => this.membership.join(key, fence, limits, lifetimes),
-      write: (body) => this.schema.write(body),
+      write: (body) => this.schema.write(() => body()),
       writeJoined: (body) => this.writeJoined(body),
       transaction: (issue, at) => this.transaction(issue, at),
       retireAndPublish: (retire) => this.retireAndPublish(retire),
@@ -194,10 +196,10 @@ export class GrantObject extends DurableObject<Env> {
   }
 
   /** The transaction of a request that joined the grant index (grant-index.ts): records that with its writes. */
-  private writeJoined<T>(body: () => T): T {
-    return this.schema.write(() => {
+  private writeJoined<T>(body: (created: boolean) => T): T {
+    return this.schema.write((created) => {
       this.membership.record();
-      return body();
+      return body(created);
     });
   }
 

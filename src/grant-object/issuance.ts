@@ -28,17 +28,19 @@ export type IssueStep =
 /**
  * SPEC §5.2 applied inside a request's transaction: refuse stale credentials, retire what they
  * outdate, ask `decideIssue`, then retire what the decision supersedes and store the new tokens.
- * Shared by the password / client_credentials grants and the redemption of a code.
+ * Shared by the password / client_credentials grants and the redemption of a code. `created`: the
+ * object's tables were made in this transaction (schema.ts), so there is nothing yet to look up.
  */
-export function issueInTransaction(storage: GrantStorage, tx: GrantTransaction, issuance: Issuance): IssueStep {
+export function issueInTransaction(storage: GrantStorage, tx: GrantTransaction, issuance: Issuance, created = false): IssueStep {
   const { request, fence, format } = issuance;
   const refused = refusal(storage.meta.fence(), fence);
   if (refused) return refused;
   storage.meta.bindKeyAndSubject(request.key, request.subject);
   // Credentials newer than the fence: whatever was issued under older ones dies now, even if the
   // registry's fan-out has not reached this object yet.
-  tx.raiseFence(fence);
-  const decision = decideIssue(storage.rows.current(holdsRefreshTokens(request.key)), { ...request, scope: request.key.scope, format }, tx.now);
+  tx.raiseFence(fence, created);
+  const current = created ? { access: null, refresh: null } : storage.rows.current(holdsRefreshTokens(request.key));
+  const decision = decideIssue(current, { ...request, scope: request.key.scope, format }, tx.now);
   if (decision.kind === "reuse") return { ok: true, ...decision };
   if (decision.supersede.access) tx.retireAccess(decision.supersede.access);
   if (decision.supersede.refresh) tx.retireRefresh(decision.supersede.refresh);

@@ -79,10 +79,10 @@ const TO_VERSION_2 = [
   `ALTER TABLE refresh_tokens ADD COLUMN origin_grant TEXT`,
 ];
 
-/** The schema version this object has stored; 0 for a new object (no tables yet). */
-function storedVersion(sql: SqlStorage): number {
+/** The schema version this object has stored; null for a new object (no tables yet). */
+function storedVersion(sql: SqlStorage): number | null {
   const hasMeta = sql.exec<{ n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'meta'").one().n > 0;
-  return hasMeta ? Number(sql.exec<{ value: string }>("SELECT value FROM meta WHERE name = 'schema_version'").toArray()[0]?.value ?? 0) : 0;
+  return hasMeta ? Number(sql.exec<{ value: string }>("SELECT value FROM meta WHERE name = 'schema_version'").toArray()[0]?.value ?? 0) : null;
 }
 
 /**
@@ -90,7 +90,7 @@ function storedVersion(sql: SqlStorage): number {
  * (WITHOUT ROWID, no index on `hash`): objects of version 2 keep theirs (same columns, so the same
  * statements work on both) and gain any table they lack.
  */
-export function migrateGrantSchema(sql: SqlStorage, stored = storedVersion(sql)): void {
+export function migrateGrantSchema(sql: SqlStorage, stored = storedVersion(sql) ?? 0): void {
   if (stored === GRANT_SCHEMA_VERSION) return;
   if (stored === 1) for (const statement of TO_VERSION_2) sql.exec(statement);
   // One call for the whole schema.
@@ -116,21 +116,25 @@ export class GrantSchema {
     sql: SqlStorage,
   ) {
     const stored = storedVersion(sql);
-    if (stored !== 0) migrateGrantSchema(sql, stored);
-    this.present = stored !== 0;
+    if (stored !== null) migrateGrantSchema(sql, stored);
+    this.present = stored !== null;
   }
 
-  /** False until the first write transaction has committed: then every table is empty, so reads can answer without SQL. */
+  /** False until the first write transaction has committed; until then the object holds nothing, so reads answer without SQL. */
   get exists(): boolean {
     return this.present;
   }
 
-  /** One synchronous transaction that may write: the schema first if it is missing. A body that throws rolls both back. */
-  write<T>(body: () => T): T {
-    if (this.present) return this.storage.transactionSync(body);
+  /**
+   * One synchronous transaction that may write: the schema first if it is missing. `created`
+   * tells the body the tables were made in this transaction, so they are empty. A body that
+   * throws rolls both back.
+   */
+  write<T>(body: (created: boolean) => T): T {
+    if (this.present) return this.storage.transactionSync(() => body(false));
     const result = this.storage.transactionSync(() => {
       migrateGrantSchema(this.storage.sql, 0);
-      return body();
+      return body(true);
     });
     this.present = true;
     return result;
