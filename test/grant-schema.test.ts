@@ -13,7 +13,7 @@ describe("the grant object's schema", () => {
     await runInDurableObject(grantStub({ clientId: "schema", username: "", scope: `new${Date.now()}` }), (_o: GrantObject, state) => {
       const { sql } = state.storage;
       expect(tables(sql)).toEqual([]);
-      const schema = new GrantSchema(state.storage, sql);
+      const schema = new GrantSchema(state.storage);
       expect(schema.exists).toBe(false);
       // A first write that fails takes the schema with it: the next one creates it again.
       expect(() =>
@@ -77,7 +77,7 @@ describe("the grant object's schema", () => {
       const { sql } = state.storage;
       sql.exec("CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)");
       sql.exec("INSERT INTO meta (name, value) VALUES ('client_fence', '7')");
-      const schema = new GrantSchema(state.storage, sql);
+      const schema = new GrantSchema(state.storage);
       expect(schema.exists).toBe(true);
       expect(version(sql)).toBe(String(GRANT_SCHEMA_VERSION));
       expect(sql.exec<{ value: string }>("SELECT value FROM meta WHERE name = 'client_fence'").one().value).toBe("7");

@@ -59,7 +59,7 @@ export class GrantObject extends DurableObject<Env> {
     this.tombstones = new Tombstones(ctx.storage.sql);
     this.collection = new IndexCollection(ctx, env, this.storage);
     this.membership = new GrantIndexMembership(env, this.storage.meta, ctx.id.toString(), this.collection);
-    this.schema = new GrantSchema(ctx.storage, ctx.storage.sql);
+    this.schema = new GrantSchema(ctx.storage);
     if (!this.schema.exists) this.storage.meta.startEmpty();
     void ctx.blockConcurrencyWhile(async () => {
       const legacy = this.storage.meta.legacyTokenKeyMaterial();
@@ -166,7 +166,8 @@ export class GrantObject extends DurableObject<Env> {
 
   /** Retries KV writes that failed after their state change committed; leaves the index once nothing is usable. */
   override async alarm(): Promise<void> {
-    // Every alarm is set after a commit, so an object without tables has none; a test may still call it.
+    // Only the collection check is armed before a first commit (grant-index.ts); if that commit
+    // never came, the object holds nothing and has nothing to retry or collect.
     if (!this.schema.exists) return;
     await this.publisher.retryPending();
     await this.collection.check();

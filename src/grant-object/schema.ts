@@ -111,12 +111,9 @@ export function migrateGrantSchema(sql: SqlStorage, stored = storedVersion(sql) 
 export class GrantSchema {
   private present: boolean;
 
-  constructor(
-    private readonly storage: DurableObjectStorage,
-    sql: SqlStorage,
-  ) {
-    const stored = storedVersion(sql);
-    if (stored !== null) migrateGrantSchema(sql, stored);
+  constructor(private readonly storage: DurableObjectStorage) {
+    const stored = storedVersion(storage.sql);
+    if (stored !== null) migrateGrantSchema(storage.sql, stored);
     this.present = stored !== null;
   }
 
