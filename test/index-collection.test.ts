@@ -113,6 +113,35 @@ describe("grant-index collection (SPEC §14)", () => {
     });
   });
 
+  it("an object the registry indexed whose first transaction then failed leaves the index from its alarm, and stays empty", async () => {
+    const client = await registerClient(["client_credentials"]);
+    const key = keyOf(client, "unrecorded");
+    // A storage failure inside the first request's transaction: the join has already been answered and armed the check.
+    const insert = vi.spyOn(TokenRows.prototype, "insertAccess").mockImplementationOnce(() => {
+      throw new Error("simulated storage failure");
+    });
+    try {
+      const failed = await tokenRequest(client, { grant_type: "client_credentials", scope: "unrecorded" }, SHORT);
+      expect(failed.status).toBeGreaterThanOrEqual(500);
+    } finally {
+      insert.mockRestore();
+    }
+    expect(await indexOf(client, key)).toEqual({ indexed: true, clientKeys: 1 });
+    // The object's own tables (the runtime keeps its alarm in a `_cf_` table of its own).
+    const tablesOf = () =>
+      runInDurableObject(grantStub(key), (_g: GrantObject, state) =>
+        state.storage.sql.exec<{ name: string }>("SELECT name FROM sqlite_master").toArray().map((t) => t.name).filter((name) => !name.startsWith("_cf_")),
+      );
+    expect(await tablesOf()).toEqual([]);
+    expect(await alarmOf(key)).not.toBeNull();
+    expect(await runDurableObjectAlarm(grantStub(key))).toBe(true);
+    expect(await indexOf(client, key)).toEqual({ indexed: false, clientKeys: 0 });
+    expect(await tablesOf()).toEqual([]);
+    // The key's next request joins again, like a new key.
+    await token(client, { grant_type: "client_credentials", scope: "unrecorded" }, SHORT);
+    expect(await indexOf(client, key)).toEqual({ indexed: true, clientKeys: 1 });
+  });
+
   it("a collected key frees its place under MAX_KEYS_PER_CLIENT", async () => {
     const client = await registerClient(["client_credentials"]);
     const vars = { ...SHORT, MAX_KEYS_PER_CLIENT: "1" };

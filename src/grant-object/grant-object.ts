@@ -59,7 +59,7 @@ export class GrantObject extends DurableObject<Env> {
     this.tombstones = new Tombstones(ctx.storage.sql);
     this.collection = new IndexCollection(ctx, env, this.storage);
     this.membership = new GrantIndexMembership(env, this.storage.meta, ctx.id.toString(), this.collection);
-    this.schema = new GrantSchema(ctx.storage);
+    this.schema = new GrantSchema(ctx.storage, (tablesExist) => this.storage.meta.forget(tablesExist));
     if (!this.schema.exists) this.storage.meta.startEmpty();
     void ctx.blockConcurrencyWhile(async () => {
       const legacy = this.storage.meta.legacyTokenKeyMaterial();
@@ -166,9 +166,8 @@ export class GrantObject extends DurableObject<Env> {
 
   /** Retries KV writes that failed after their state change committed; leaves the index once nothing is usable. */
   override async alarm(): Promise<void> {
-    // Only the collection check is armed before a first commit (grant-index.ts); if that commit
-    // never came, the object holds nothing and has nothing to retry or collect.
-    if (!this.schema.exists) return;
+    // Only the collection check is armed before a first commit (grant-index.ts): nothing to retry.
+    if (!this.schema.exists) return this.collection.checkUnrecorded();
     await this.publisher.retryPending();
     await this.collection.check();
   }

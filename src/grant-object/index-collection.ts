@@ -66,6 +66,24 @@ export class IndexCollection {
     await this.ctx.blockConcurrencyWhile(() => this.leave());
   }
 
+  /**
+   * From the alarm of an object without tables: a join armed this check and then the request's
+   * first transaction never committed (grant-index.ts), so the registry may list an object that
+   * holds nothing and does not know it is indexed. It leaves, unless a request is under way (that
+   * one records the membership itself).
+   */
+  async checkUnrecorded(): Promise<void> {
+    if (this.running > 0) return wakeBy(this.ctx.storage, now() + COLLECTION_RECHECK_MS);
+    await this.ctx.blockConcurrencyWhile(async () => {
+      try {
+        await this.env.REGISTRY.getByName(REGISTRY_OBJECT_NAME).leaveGrantIndex(this.ctx.id.toString());
+      } catch (error) {
+        console.error("leaving the grant index failed, will retry:", error instanceof Error ? error.name : "unknown");
+        await wakeBy(this.ctx.storage, now() + COLLECTION_RECHECK_MS).catch(() => undefined);
+      }
+    });
+  }
+
   /** The latest time anything this object holds can still be used (a token, a code), or null. */
   private lastUse(): number | null {
     return this.ctx.storage.sql

@@ -13,11 +13,8 @@ const decodeKey = (value: unknown) => object({ clientId: string, username: strin
 export class GrantMeta {
   /**
    * The values read or written so far (the object is their only writer, so this copy is
-   * exact): a token request reads these facts several times, and SQLite is not free. A write
-   * inside a transaction that is then rolled back would leave its value here; the only such
-   * writes raise a fence (refusing more, never less), bind the key (the same key every time),
-   * record the subject of a request that failed, or mark the object indexed after the registry
-   * said it is (true either way; a restart reads the stored value and simply joins again).
+   * exact): a token request reads these facts several times, and SQLite is not free. A
+   * transaction that throws rolls its writes back, and this copy with them (`forget`).
    */
   private readonly cache = new Map<string, string | null>();
   private loaded = false;
@@ -27,6 +24,12 @@ export class GrantMeta {
   /** A new object (no tables yet, see schema.ts) has no facts: nothing to read. */
   startEmpty(): void {
     this.loaded = true;
+  }
+
+  /** After a transaction rolled back: read the facts again (or, without tables, know there are none). */
+  forget(tablesExist: boolean): void {
+    this.cache.clear();
+    this.loaded = !tablesExist;
   }
 
   /**

@@ -111,7 +111,11 @@ export function migrateGrantSchema(sql: SqlStorage, stored = storedVersion(sql) 
 export class GrantSchema {
   private present: boolean;
 
-  constructor(private readonly storage: DurableObjectStorage) {
+  /** `rolledBack`: after a body threw, so in-memory copies of what it wrote are dropped (meta.ts). */
+  constructor(
+    private readonly storage: DurableObjectStorage,
+    private readonly rolledBack: (tablesExist: boolean) => void = () => undefined,
+  ) {
     const stored = storedVersion(storage.sql);
     if (stored !== null) migrateGrantSchema(storage.sql, stored);
     this.present = stored !== null;
@@ -128,12 +132,17 @@ export class GrantSchema {
    * throws rolls both back.
    */
   write<T>(body: (created: boolean) => T): T {
-    if (this.present) return this.storage.transactionSync(() => body(false));
-    const result = this.storage.transactionSync(() => {
-      migrateGrantSchema(this.storage.sql, 0);
-      return body(true);
-    });
-    this.present = true;
-    return result;
+    const create = !this.present;
+    try {
+      const result = this.storage.transactionSync(() => {
+        if (create) migrateGrantSchema(this.storage.sql, 0);
+        return body(create);
+      });
+      this.present = true;
+      return result;
+    } catch (error) {
+      this.rolledBack(this.present);
+      throw error;
+    }
   }
 }
