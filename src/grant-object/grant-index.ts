@@ -52,7 +52,7 @@ export class GrantIndexMembership {
     const outcome = await this.env.REGISTRY.getByName(REGISTRY_OBJECT_NAME).indexGrant(registration);
     // Armed before any request of the join goes on, so they all answer in the order they commit
     // (issue 12). Joins under other epochs may answer too: arming again changes nothing. An object
-    // that then fails to record its membership is not indexed when the alarm fires: left be.
+    // whose first transaction then fails leaves the index when the alarm fires (checkUnrecorded).
     if (outcome === "indexed" && !this.meta.isIndexed()) await this.collection.arm(horizonMs);
     return outcome;
   }

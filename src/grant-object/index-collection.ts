@@ -74,14 +74,8 @@ export class IndexCollection {
    */
   async checkUnrecorded(): Promise<void> {
     if (this.running > 0) return wakeBy(this.ctx.storage, now() + COLLECTION_RECHECK_MS);
-    await this.ctx.blockConcurrencyWhile(async () => {
-      try {
-        await this.env.REGISTRY.getByName(REGISTRY_OBJECT_NAME).leaveGrantIndex(this.ctx.id.toString());
-      } catch (error) {
-        console.error("leaving the grant index failed, will retry:", error instanceof Error ? error.name : "unknown");
-        await wakeBy(this.ctx.storage, now() + COLLECTION_RECHECK_MS).catch(() => undefined);
-      }
-    });
+    // Neither indexed nor leaving by its own facts, so leave() only tells the registry.
+    await this.ctx.blockConcurrencyWhile(() => this.leave());
   }
 
   /** The latest time anything this object holds can still be used (a token, a code), or null. */
@@ -106,9 +100,9 @@ export class IndexCollection {
         });
       }
       await this.env.REGISTRY.getByName(REGISTRY_OBJECT_NAME).leaveGrantIndex(this.ctx.id.toString());
-      this.ctx.storage.transactionSync(() => meta.doneLeaving());
+      if (meta.isLeaving()) this.ctx.storage.transactionSync(() => meta.doneLeaving());
     } catch (error) {
-      // Still marked as leaving: the alarm tries again. Meanwhile a request simply joins again.
+      // Still marked as leaving (or still without tables): the alarm tries again. Meanwhile a request simply joins again.
       console.error("leaving the grant index failed, will retry:", error instanceof Error ? error.name : "unknown");
       await wakeBy(this.ctx.storage, now() + COLLECTION_RECHECK_MS).catch(() => undefined);
     }
