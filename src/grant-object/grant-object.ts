@@ -59,8 +59,8 @@ export class GrantObject extends DurableObject<Env> {
     this.tombstones = new Tombstones(ctx.storage.sql);
     this.collection = new IndexCollection(ctx, env, this.storage);
     this.membership = new GrantIndexMembership(env, this.storage.meta, ctx.id.toString(), this.collection);
-    this.schema = new GrantSchema(ctx.storage, (tablesExist) => this.storage.meta.forget(tablesExist));
-    if (!this.schema.exists) this.storage.meta.startEmpty();
+    this.schema = new GrantSchema(ctx.storage, (tablesExist) => this.storage.meta.reload(tablesExist));
+    this.storage.meta.reload(this.schema.exists);
     void ctx.blockConcurrencyWhile(async () => {
       const legacy = this.storage.meta.legacyTokenKeyMaterial();
       if (legacy) await this.useKeys(legacy);
@@ -118,7 +118,7 @@ export class GrantObject extends DurableObject<Env> {
           publisher: this.publisher,
           minter: this.minter,
           tombstones: this.tombstones,
-          transactionSync: (body) => this.schema.write(() => body()),
+          transactionSync: (body) => this.schema.write(body),
           transaction: (issue, at) => this.transaction(issue, at),
           raiseFence: (fence) => this.raiseFence(fence),
         },
@@ -188,7 +188,7 @@ export class GrantObject extends DurableObject<Env> {
       answers: this.answers,
       minter: this.minter,
       join: (key, fence, limits, lifetimes) => this.membership.join(key, fence, limits, lifetimes),
-      write: (body) => this.schema.write(() => body()),
+      write: (body) => this.schema.write(body),
       writeJoined: (body) => this.writeJoined(body),
       transaction: (issue, at) => this.transaction(issue, at),
       retireAndPublish: (retire) => this.retireAndPublish(retire),

@@ -14,20 +14,18 @@ export class GrantMeta {
   /**
    * The values read or written so far (the object is their only writer, so this copy is
    * exact): a token request reads these facts several times, and SQLite is not free. A
-   * transaction that throws rolls its writes back, and this copy with them (`forget`).
+   * transaction that throws rolls its writes back, and this copy with them (`reload`).
    */
   private readonly cache = new Map<string, string | null>();
   private loaded = false;
 
   constructor(private readonly sql: SqlStorage) {}
 
-  /** A new object (no tables yet, see schema.ts) has no facts: nothing to read. */
-  startEmpty(): void {
-    this.loaded = true;
-  }
-
-  /** After a transaction rolled back: read the facts again (or, without tables, know there are none). */
-  forget(tablesExist: boolean): void {
+  /**
+   * Drops this copy (when the object starts, and after a transaction rolled back): the facts are
+   * read again when next needed, or, for an object without tables (schema.ts), known to be none.
+   */
+  reload(tablesExist: boolean): void {
     this.cache.clear();
     this.loaded = !tablesExist;
   }
