@@ -19,6 +19,7 @@ import {
 } from "./helpers/browser";
 import { useTestClock } from "./helpers/clock";
 import { bindings, createUser, isActive, scim, type TokenBody } from "./helpers/oauth";
+import { ownTables } from "./helpers/sqlite";
 
 /**
  * SPEC §10 login page and browser sessions (SSO): one login serves later authorizations of the
@@ -319,11 +320,7 @@ describe("the session cookie (SPEC §10, §6 secrets at rest)", () => {
     const created = (await listDurableObjectIds(bindings.SESSIONS)).filter((id) => !before.has(id.toString()));
     expect(created).toHaveLength(1);
     const dump = await runInDurableObject(bindings.SESSIONS.get(created[0]!), (_instance: SessionObject, state) => {
-      const tables = state.storage.sql
-        .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '_cf_%' AND name NOT LIKE 'sqlite_%'")
-        .toArray()
-        .map((row) => row.name);
-      return tables.map((table) => JSON.stringify(state.storage.sql.exec(`SELECT * FROM "${table}"`).toArray())).join("\n");
+      return ownTables(state.storage.sql).map((table) => JSON.stringify(state.storage.sql.exec(`SELECT * FROM "${table}"`).toArray())).join("\n");
     });
     expect(dump).toContain(user.userName); // this is the session's object
     // Neither the cookie nor any 12-character piece of it is stored.

@@ -3,16 +3,16 @@ import { describe, expect, it } from "vitest";
 import type { GrantObject } from "../src/grant-object/grant-object";
 import { GRANT_SCHEMA_VERSION, GrantSchema, migrateGrantSchema } from "../src/grant-object/schema";
 import { grantStub } from "./helpers/kv";
+import { ownTables } from "./helpers/sqlite";
 import { registerClient, token, tokenRequest } from "./helpers/oauth";
 
 const version = (sql: SqlStorage) => sql.exec<{ value: string }>("SELECT value FROM meta WHERE name = 'schema_version'").one().value;
-const tables = (sql: SqlStorage) => sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").toArray().map((r) => r.name);
 
 describe("the grant object's schema", () => {
   it(`a new object stores nothing until its first write, which creates the schema (version ${GRANT_SCHEMA_VERSION}, token tables WITHOUT ROWID) in its own transaction`, async () => {
     await runInDurableObject(grantStub({ clientId: "schema", username: "", scope: `new${Date.now()}` }), (_o: GrantObject, state) => {
       const { sql } = state.storage;
-      expect(tables(sql)).toEqual([]);
+      expect(ownTables(sql)).toEqual([]);
       const rolledBack: boolean[] = [];
       const schema = new GrantSchema(state.storage, (tablesExist) => rolledBack.push(tablesExist));
       expect(schema.exists).toBe(false);
@@ -23,12 +23,12 @@ describe("the grant object's schema", () => {
           throw new Error("refused");
         }),
       ).toThrow("refused");
-      expect(tables(sql)).toEqual([]);
+      expect(ownTables(sql)).toEqual([]);
       expect(schema.exists).toBe(false);
       expect(rolledBack).toEqual([false]); // so the object drops what it cached of that write (meta.ts)
       schema.write(() => sql.exec("INSERT INTO meta (name, value) VALUES ('subject', 'kept')"));
       expect(schema.exists).toBe(true);
-      expect(tables(sql)).toEqual(["access_tokens", "codes", "meta", "outbox", "refresh_tokens", "refresh_tombstones"]);
+      expect(ownTables(sql)).toEqual(["access_tokens", "codes", "meta", "outbox", "refresh_tokens", "refresh_tombstones"]);
       expect(version(sql)).toBe(String(GRANT_SCHEMA_VERSION));
       const ddl = sql.exec<{ sql: string }>("SELECT sql FROM sqlite_master WHERE name = 'access_tokens'").one().sql;
       expect(ddl).toMatch(/WITHOUT ROWID/);
@@ -47,7 +47,7 @@ describe("the grant object's schema", () => {
     expect(refused.status).toBe(400);
     const key = (scope: string) => ({ clientId: client.id, username: "", scope });
     await runInDurableObject(grantStub(key("first")), (_o: GrantObject, state) => {
-      expect(tables(state.storage.sql)).toContain("access_tokens");
+      expect(ownTables(state.storage.sql)).toContain("access_tokens");
       expect(state.storage.sql.exec("SELECT id FROM access_tokens").toArray()).toHaveLength(1);
       expect(state.storage.sql.exec("SELECT value FROM meta WHERE name = 'indexed'").toArray()).toHaveLength(1);
       // Nothing to retire in new tables, but the fence still rises to the request's epochs.
@@ -57,7 +57,7 @@ describe("the grant object's schema", () => {
     expect(await unused.isLive("a".repeat(43))).toBe(false);
     expect(await unused.revokeToken({ tokenHash: "a".repeat(43), clientId: client.id, clientEpoch: 0 })).toEqual({ ok: true, value: "unknown" });
     await unused.revokeSession("no-such-session");
-    await runInDurableObject(unused, (_o: GrantObject, state) => expect(tables(state.storage.sql)).toEqual([]));
+    await runInDurableObject(unused, (_o: GrantObject, state) => expect(ownTables(state.storage.sql)).toEqual([]));
   });
 
   it("an object of version 2 that lacks a table gains it, keeps its rows and moves to the current version", async () => {
@@ -68,7 +68,7 @@ describe("the grant object's schema", () => {
       sql.exec("UPDATE meta SET value = '2' WHERE name = 'schema_version'");
       sql.exec("INSERT INTO meta (name, value) VALUES ('subject', 'kept')");
       migrateGrantSchema(sql);
-      expect(tables(sql)).toContain("refresh_tombstones");
+      expect(ownTables(sql)).toContain("refresh_tombstones");
       expect(version(sql)).toBe(String(GRANT_SCHEMA_VERSION));
       expect(sql.exec<{ value: string }>("SELECT value FROM meta WHERE name = 'subject'").one().value).toBe("kept");
     });

@@ -11,6 +11,7 @@ import type { RegistryObject } from "../src/registry/registry-object";
 import { useTestClock } from "./helpers/clock";
 import { ADMIN_BASIC, call } from "./helpers/http";
 import { grantStub, recordKv } from "./helpers/kv";
+import { ownTables } from "./helpers/sqlite";
 import { bindings, isActive, registerClient, token, tokenRequest, type TestClient } from "./helpers/oauth";
 
 /** SPEC §14, bounded growth: a grant object with nothing usable leaves the registry's grant index. */
@@ -109,7 +110,7 @@ describe("grant-index collection (SPEC §14)", () => {
     // A fresh, unindexed object is left alone: it started (and resumed) without storing anything.
     await runInDurableObject(grantStub(keyOf(client, "never-used")), async (_object: GrantObject, state) => {
       expect(await state.storage.getAlarm()).toBeNull();
-      expect(state.storage.sql.exec("SELECT name FROM sqlite_master").toArray()).toEqual([]);
+      expect(ownTables(state.storage.sql)).toEqual([]);
     });
   });
 
@@ -127,11 +128,7 @@ describe("grant-index collection (SPEC §14)", () => {
       insert.mockRestore();
     }
     expect(await indexOf(client, key)).toEqual({ indexed: true, clientKeys: 1 });
-    // The object's own tables (the runtime keeps its alarm in a `_cf_` table of its own).
-    const tablesOf = () =>
-      runInDurableObject(grantStub(key), (_g: GrantObject, state) =>
-        state.storage.sql.exec<{ name: string }>("SELECT name FROM sqlite_master").toArray().map((t) => t.name).filter((name) => !name.startsWith("_cf_")),
-      );
+    const tablesOf = () => runInDurableObject(grantStub(key), (_g: GrantObject, state) => ownTables(state.storage.sql));
     expect(await tablesOf()).toEqual([]);
     expect(await alarmOf(key)).not.toBeNull();
     expect(await runDurableObjectAlarm(grantStub(key))).toBe(true);

@@ -6,12 +6,12 @@ import { grantTokenKey } from "../src/oauth/token-key";
 import { fromBase64Url } from "../src/tokens/encoding";
 import { deriveOpaqueToken, importTokenKey, parseOpaqueToken } from "../src/tokens/opaque";
 import { bindings, passwordParams, registerClient, token } from "./helpers/oauth";
+import { ownTables } from "./helpers/sqlite";
 
 /** Every string value stored in an object's SQLite, all tables. */
 async function dump(id: DurableObjectId): Promise<string[]> {
   return runInDurableObject(bindings.GRANTS.get(id), (_: GrantObject, state) => {
-    const tables = state.storage.sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite%'").toArray();
-    return tables.flatMap(({ name }) =>
+    return ownTables(state.storage.sql).flatMap((name) =>
       state.storage.sql.exec(`SELECT * FROM ${name}`).toArray().flatMap((row) => Object.values(row).filter((v): v is string => typeof v === "string")),
     );
   });
