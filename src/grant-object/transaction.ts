@@ -104,14 +104,14 @@ export class GrantTransaction {
   /**
    * Raises the object's fence to `fence` and retires every token issued under older epochs.
    * Tokens issued under the new credentials survive, so a late or retried fan-out never kills them.
-   * `holdsNone`: the tables were created in this transaction, so there is nothing to retire.
+   * `created`: the tables were made in this transaction (schema.ts), so there is nothing to retire.
    */
-  raiseFence(fence: Fence, holdsNone = false): void {
+  raiseFence(fence: Fence, created = false): void {
     const { meta, rows } = this.storage;
     if (!raises(meta.fence(), fence)) return;
     const raised = highest(meta.fence(), fence);
     meta.setFence(raised);
-    if (holdsNone) return;
+    if (created) return;
     for (const row of rows.allAccess()) if (isBehind(row, raised)) this.retireAccess(row);
     for (const row of rows.allRefresh()) if (isBehind(row, raised)) this.retireRefresh(row);
   }
