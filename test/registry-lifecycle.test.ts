@@ -1,9 +1,10 @@
-import { runDurableObjectAlarm } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it, onTestFinished, vi } from "vitest";
 import { GrantObject } from "../src/grant-object/grant-object";
 import { grantObjectName, type GrantKey } from "../src/grant-object/key";
 import type { ClientRecord } from "../src/registry/client-record";
 import { Projection } from "../src/registry/projection";
+import { RevocationFanout } from "../src/registry/revocation-fanout";
 import { ADMIN_BASIC, basic, call } from "./helpers/http";
 import { recordKv } from "./helpers/kv";
 import {
@@ -176,6 +177,25 @@ describe("secret rotation and deletion kill the client's tokens", () => {
     expect(rotated.status).toBe(200);
     expect(await isActive(issued.access_token, STRONG)).toBe(false);
     expect(await isActive(issued.access_token)).toBe(false);
+  });
+
+  it("a fan-out step that throws (a storage error, not an unreachable object) is retried from the alarm", async () => {
+    const registry = bindings.REGISTRY.getByName("registry");
+    await runDurableObjectAlarm(registry); // nothing earlier left to retry
+    const client = await registerClient();
+    const issued = await token(client, passwordParams("fanout-throws"));
+    const process = vi.spyOn(RevocationFanout.prototype, "process").mockRejectedValueOnce(new Error("simulated storage failure"));
+    try {
+      expect((await admin(`/${client.id}/secret`, "POST")).status).toBe(200);
+      expect(process).toHaveBeenCalledTimes(1);
+    } finally {
+      process.mockRestore();
+    }
+    // The grant object has not heard of the rotation yet; the alarm the failure armed tells it.
+    expect(await isActive(issued.access_token, STRONG)).toBe(true);
+    expect(await runInDurableObject(registry, (_r, state) => state.storage.getAlarm())).not.toBeNull();
+    expect(await runDurableObjectAlarm(registry)).toBe(true);
+    expect(await isActive(issued.access_token, STRONG)).toBe(false);
   });
 
   it("when the fan-out cannot reach a grant object: old tokens still die on the next request, new ones survive the retry", async () => {

@@ -235,12 +235,11 @@ export class RegistryObject extends DurableObject<Env> {
    * alarm. The fan-out needs no KV: a projection write that fails must not hold back revocations.
    */
   private async settle(): Promise<void> {
-    let projected = true as boolean;
-    let revoked = "done" as "done" | "more" | "failed";
-    await this.publisher.oneAtATime(async () => {
-      projected = await this.outbox.flushLatestPerKey();
-      revoked = await this.fanout.process();
-    });
+    // A step that throws (SQLite, not KV or a grant object: those failures come back as values) is retried like a failed one.
+    const { projected, revoked } = await this.publisher.oneAtATime(
+      async () => ({ projected: await this.outbox.flushLatestPerKey(), revoked: await this.fanout.process() }),
+      { projected: false, revoked: "failed" },
+    );
     // More pages: go on from the alarm a moment later, so the next admin request is not held up.
     if (revoked === "more" && projected) await this.ctx.storage.setAlarm(now() + NEXT_PAGE_MS);
     else if (!projected || revoked !== "done") await this.publisher.scheduleRetry();

@@ -126,7 +126,6 @@ export class RevocationFanout {
     );
   }
 
-  /** Works off the queue; true when it is empty. */
   /**
    * Works off at most one page of the queue (SPEC §14: a change of a client with very many keys
    * must not hold up the admin requests queued behind it): "done" when the queue is empty,

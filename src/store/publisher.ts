@@ -59,10 +59,11 @@ export class Publisher {
   /**
    * Runs `step` only once every step queued before it has finished (failures included): for
    * flushes that must not overlap, such as the registry's projection, where a key is rewritten.
+   * A step that throws answers `whenThrown`.
    */
-  oneAtATime(step: () => Promise<void>): Promise<void> {
-    const mine = this.lastAnswer.then(step).catch(() => undefined);
-    this.lastAnswer = mine;
+  oneAtATime<T>(step: () => Promise<T>, whenThrown: T): Promise<T> {
+    const mine = this.lastAnswer.then(step).catch(() => whenThrown);
+    this.lastAnswer = mine.then(() => undefined);
     return mine;
   }
 }
