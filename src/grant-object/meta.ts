@@ -18,6 +18,8 @@ export class GrantMeta {
    */
   private readonly cache = new Map<string, string | null>();
   private loaded = false;
+  /** The stored key as last parsed, with the text it came from. */
+  private parsedKey: { text: string; key: GrantKey } | null = null;
 
   constructor(private readonly sql: SqlStorage) {}
 
@@ -42,8 +44,12 @@ export class GrantMeta {
   key(): GrantKey | null {
     const stored = this.get("key");
     if (!stored) return null;
-    const { clientId, username, scope, jkt } = parseStored("grant key", stored, decodeKey);
-    return { clientId, username, scope, ...(jkt ? { jkt } : {}) };
+    // Every issuing request checks its key against the stored one: parse each stored text once.
+    if (this.parsedKey?.text !== stored) {
+      const { clientId, username, scope, jkt } = parseStored("grant key", stored, decodeKey);
+      this.parsedKey = { text: stored, key: { clientId, username, scope, ...(jkt ? { jkt } : {}) } };
+    }
+    return { ...this.parsedKey.key };
   }
 
   /** Records the key on first use; an object only ever serves the key it is named after. */
