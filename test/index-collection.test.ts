@@ -7,7 +7,7 @@ import { TokenRows } from "../src/grant-object/token-rows";
 import { Outbox } from "../src/store/outbox";
 import { TokenAnswers } from "../src/grant-object/token-answers";
 import { grantObjectName, type GrantKey } from "../src/grant-object/key";
-import type { RegistryObject } from "../src/registry/registry-object";
+import { RegistryObject } from "../src/registry/registry-object";
 import { useTestClock } from "./helpers/clock";
 import { ADMIN_BASIC, call } from "./helpers/http";
 import { grantStub, recordKv } from "./helpers/kv";
@@ -200,19 +200,82 @@ describe("grant-index collection (SPEC §14)", () => {
     expect((await indexOf(client, key)).indexed).toBe(true);
   });
 
+  it("requests that arrive while the object is leaving wait, then join again: one live token, indexed, counted once", async () => {
+    const client = await registerClient(["client_credentials"]);
+    const key = keyOf(client, "leaving");
+    await token(client, { grant_type: "client_credentials", scope: "leaving" }, SHORT);
+    clock.advance(120_000 + COLLECTION_SLACK_MS); // every token expired: collectable
+    // Hold the registry's answer to the leave, so the requests below arrive mid-leave.
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let reached!: () => void;
+    const atLeave = new Promise<void>((resolve) => (reached = resolve));
+    const leave = RegistryObject.prototype.leaveGrantIndex;
+    const held = vi.spyOn(RegistryObject.prototype, "leaveGrantIndex").mockImplementationOnce(async function (this: RegistryObject, objectId) {
+      reached();
+      await gate;
+      return leave.call(this, objectId);
+    });
+    // The burst has reached the object once the Worker has called its stub ten times and the
+    // runtime has had some turns to deliver the calls; an object that let them in while leaving
+    // would show it at once, by a join at the registry.
+    const objectId = grantStub(key).id.toString();
+    const namespace = Object.getPrototypeOf(bindings.GRANTS) as DurableObjectNamespace<GrantObject>;
+    let dispatched = 0;
+    let allDispatched!: () => void;
+    const sent = new Promise<void>((resolve) => (allDispatched = resolve));
+    const get = namespace.get;
+    const counted = vi.spyOn(namespace, "get").mockImplementation(function (this: DurableObjectNamespace<GrantObject>, id, options) {
+      if (id.toString() === objectId && ++dispatched === 10) allDispatched();
+      return get.call(this, id, options);
+    });
+    let joined!: () => void;
+    const joinedMidLeave = new Promise<void>((resolve) => (joined = resolve));
+    const indexGrant = RegistryObject.prototype.indexGrant;
+    const joins = vi.spyOn(RegistryObject.prototype, "indexGrant").mockImplementation(function (this: RegistryObject, registration) {
+      joined();
+      return indexGrant.call(this, registration);
+    });
+    const turns = async (n: number) => {
+      for (let i = 0; i < n; i += 1) await new Promise((resolve) => setTimeout(resolve, 0));
+    };
+    try {
+      const check = runDurableObjectAlarm(grantStub(key));
+      await atLeave;
+      const burst = Array.from({ length: 10 }, () => tokenRequest(client, { grant_type: "client_credentials", scope: "leaving" }, SHORT));
+      await Promise.race([joinedMidLeave, sent.then(() => turns(20))]);
+      release();
+      expect(await check).toBe(true);
+      const answers = await Promise.all(burst);
+      expect(answers.map((a) => a.status)).toEqual(Array(10).fill(200));
+      const tokens = await Promise.all(answers.map(async (a) => (await a.json<{ access_token: string }>()).access_token));
+      const live = await Promise.all(tokens.map((t) => isActive(t, { ...SHORT, ...strong })));
+      expect(live.filter(Boolean)).toHaveLength(1);
+      expect(held).toHaveBeenCalledTimes(1);
+    } finally {
+      for (const spy of [held, counted, joins]) spy.mockRestore();
+    }
+    // Left once, joined once again: indexed, and counted once under the client's key limit.
+    expect(await indexOf(client, key)).toEqual({ indexed: true, clientKeys: 1 });
+  });
+
   it("concurrent requests and checks on a collectable key: afterwards, an object with live tokens is indexed", async () => {
     const client = await registerClient(["client_credentials"]);
     for (let round = 0; round < 5; round += 1) {
       const scope = `race${round}`;
       const key = keyOf(client, scope);
       await token(client, { grant_type: "client_credentials", scope }, SHORT);
+      const before = await indexOf(client, key);
       clock.advance(120_000 + COLLECTION_SLACK_MS);
       const burst = Array.from({ length: 20 }, () => tokenRequest(client, { grant_type: "client_credentials", scope }, SHORT));
       const checks = Array.from({ length: 3 }, () => runInDurableObject(grantStub(key), (object: GrantObject) => object.alarm()));
       const answers = await Promise.all(burst);
       await Promise.all(checks);
       expect(answers.map((a) => a.status)).toEqual(Array(20).fill(200));
-      expect((await indexOf(client, key)).indexed).toBe(true);
+      const tokens = await Promise.all(answers.map(async (a) => (await a.json<{ access_token: string }>()).access_token));
+      expect((await Promise.all(tokens.map((t) => isActive(t, { ...SHORT, ...strong })))).filter(Boolean)).toHaveLength(1);
+      // Whether or not a check got in between, the key is indexed and counted once.
+      expect(await indexOf(client, key)).toEqual(before);
     }
   });
 });
