@@ -4,10 +4,11 @@
 // SPEC §9 (bench/floors/), all driven by wrk on loopback in one run. Prints a Markdown table and
 // writes it to bench/results/latest.md (full runs) or to --out.
 //
-//   npm run bench                 full run (3 × 8 s per target scenario, medians; ~7–8 min)
-//   npm run bench -- --quick      short run (1 × 3 s each; ~2 min), written to a temp file
+//   npm run bench                 full run (6 × 4 s per target scenario beside its floor, in 2-s
+//                                 slices; medians; ~8 min)
+//   npm run bench -- --quick      short run (1 × 4 s each; ~2 min), written to a temp file
 //   npm run bench -- --smoke      a few seconds per scenario, four scenarios (the test's mode)
-// Options: --out FILE, --json FILE, --reps N, --seconds S, --context-seconds S, --only a,b,
+// Options: --out FILE, --json FILE, --reps N, --seconds S, --slices N, --context-seconds S, --only a,b,
 //          --burst N, --no-burst, --profile, --no-profile, --keep (keep the temp directory)
 //          (--only takes scenario ids, and `burst`, `profile`), --product DIR (measure the Worker of
 //          another checkout, e.g. a scratch copy with an experiment; floors stay these)
@@ -42,18 +43,25 @@ const { values: args } = parseArgs({
     profile: { type: "boolean" },
     keep: { type: "boolean" },
     product: { type: "string" },
+    slices: { type: "string" },
   },
 });
 
 const mode = args.smoke ? "smoke" : args.quick ? "quick" : "full";
 const PRESETS = {
-  full: { reps: 5, seconds: 5, contextSeconds: 4, warmSeconds: 1, burst: 1000, burstKeys: [1, 10, 1000], profile: true, conns: [1, 16] },
-  quick: { reps: 1, seconds: 3, contextSeconds: 2, warmSeconds: 1, burst: 200, burstKeys: [1, 10, 100], profile: false, conns: [1, 16] },
-  smoke: { reps: 1, seconds: 1, contextSeconds: 1, warmSeconds: 0, burst: 20, burstKeys: [2], profile: false, conns: [1] },
+  full: { reps: 6, seconds: 4, slices: 2, contextSeconds: 4, warmSeconds: 1, burst: 1000, burstKeys: [1, 10, 1000], profile: true, conns: [1, 16] },
+  quick: { reps: 1, seconds: 4, slices: 2, contextSeconds: 2, warmSeconds: 1, burst: 200, burstKeys: [1, 10, 100], profile: false, conns: [1, 16] },
+  smoke: { reps: 1, seconds: 2, slices: 2, contextSeconds: 1, warmSeconds: 0, burst: 20, burstKeys: [2], profile: false, conns: [1] },
 };
 const plan = { ...PRESETS[mode] };
 if (args.reps) plan.reps = Number(args.reps);
 if (args.seconds) plan.seconds = Number(args.seconds);
+if (args.slices) plan.slices = Number(args.slices);
+// wrk takes whole seconds.
+if (!Number.isInteger(plan.seconds / plan.slices) || plan.seconds / plan.slices < 1) {
+  console.error(`--seconds (${plan.seconds}) must be a whole number of seconds per slice (--slices ${plan.slices}).`);
+  process.exit(2);
+}
 if (args["context-seconds"]) plan.contextSeconds = Number(args["context-seconds"]);
 if (args.burst) plan.burst = Number(args.burst);
 if (args["no-burst"]) plan.burst = 0;
@@ -132,26 +140,67 @@ try {
     return Math.ceil(rate * 1.6 * seconds + 50);
   };
 
-  async function measure(scenario, conns, rep, seconds) {
-    const worker = workers[scenario.worker];
+  function newRun() {
     runNumber += 1;
-    const run = `r${runNumber}${Math.random().toString(36).slice(2, 6)}`;
-    const key = `${scenario.id}@${conns}`;
-    if (!warmed.has(scenario.id) && plan.warmSeconds > 0 && scenario.warm !== false) {
-      warmed.add(scenario.id);
-      await runWrk({ url: worker.url, connections: conns, seconds: plan.warmSeconds, request: await scenario.request({ run: `${run}w`, conns, seconds: plan.warmSeconds }) });
-    }
-    const request = await scenario.request({ run, conns, seconds });
-    await sleep(150);
+    return `r${runNumber}${Math.random().toString(36).slice(2, 6)}`;
+  }
+
+  async function warm(scenario, conns, run) {
+    if (warmed.has(scenario.id) || plan.warmSeconds <= 0 || scenario.warm === false) return;
+    warmed.add(scenario.id);
+    const worker = workers[scenario.worker];
+    await runWrk({ url: worker.url, connections: conns, seconds: plan.warmSeconds, request: await scenario.request({ run: `${run}w`, conns, seconds: plan.warmSeconds }) });
+  }
+
+  /** What a run's figures are measured against: the worker's counters, CPU and peak RSS from now. */
+  async function startCounting(worker) {
     const before = worker.counters ? await worker.counters() : {};
     const cpuBefore = cpuMs(worker.pid);
-    const hostBefore = process.cpuUsage();
     resetPeakRss(worker.pid);
+    return { before, cpuBefore };
+  }
+
+  async function measure(scenario, conns, rep, seconds) {
+    const worker = workers[scenario.worker];
+    const run = newRun();
+    await warm(scenario, conns, run);
+    const request = await scenario.request({ run, conns, seconds });
+    await sleep(150);
+    const counting = await startCounting(worker);
+    const hostBefore = process.cpuUsage();
     const result = await runWrk({ url: worker.url, connections: conns, seconds, request });
     await sleep(300); // let in-flight requests finish and the SQLite row counters settle
+    return record(scenario, conns, rep, seconds, result, counting, process.cpuUsage(hostBefore));
+  }
+
+  /**
+   * A target beside its floor, in `slices` slices each, alternating ABBA (A B, B A, A B, …), so
+   * both are measured over the same stretch of time and a drift of the machine's speed falls on
+   * both alike. Each side's figures are its slices together (latency: the median over slices).
+   */
+  async function measurePair(floor, product, conns, rep, seconds, slices) {
+    const sides = [floor, product].map((scenario) => ({ scenario, worker: workers[scenario.worker], results: [] }));
+    const run = newRun();
+    for (const side of sides) await warm(side.scenario, conns, run);
+    await sleep(150);
+    for (const side of sides) side.counting = await startCounting(side.worker);
+    const sliceSeconds = seconds / slices;
+    for (let i = 0; i < slices; i++) {
+      for (const side of (rep + i) % 2 ? sides : [...sides].reverse()) {
+        const request = await side.scenario.request({ run: `${run}s${i}`, conns, seconds: sliceSeconds });
+        side.results.push(await runWrk({ url: side.worker.url, connections: conns, seconds: sliceSeconds, request }));
+      }
+    }
+    await sleep(300);
+    for (const side of sides) await record(side.scenario, conns, rep, seconds, merged(side.results), side.counting, null);
+  }
+
+  /** The figures of one run (or one side of a sliced pair) from its wrk result and what was counted since `counting`. */
+  async function record(scenario, conns, rep, seconds, result, { before, cpuBefore }, host) {
+    const worker = workers[scenario.worker];
+    const key = `${scenario.id}@${conns}`;
     const after = worker.counters ? await worker.counters() : {};
     const cpu = cpuMs(worker.pid) - cpuBefore;
-    const host = process.cpuUsage(hostBefore);
     const served = worker.counters ? (after.requests ?? 0) - (before.requests ?? 0) : result.requests;
     const ops = {};
     for (const k of Object.keys(after)) if (k !== "requests") ops[k] = (after[k] ?? 0) - (before[k] ?? 0);
@@ -169,7 +218,7 @@ try {
       requests: result.requests,
       served,
       cpuMsPerRequest: served ? cpu / served : NaN,
-      hostCpuMs: (host.user + host.system) / 1000,
+      hostCpuMs: host ? (host.user + host.system) / 1000 : NaN,
       peakRssMiB: peakRssMiB(worker.pid),
       statuses,
       fiveXx,
@@ -187,15 +236,16 @@ try {
 
   const targets = all.filter((s) => s.group === "target");
   const context = all.filter((s) => s.group === "context");
-  // Each target scenario back to back with its floor, the order flipping every repetition (ABBA):
-  // this machine's speed drifts by ±20 % over tens of seconds, so only a ratio of runs measured
-  // side by side means anything.
+  // Each target scenario beside its floor, in alternating slices (measurePair), the order flipping
+  // every repetition: this machine's speed drifts by ±20 % within seconds to tens of seconds, so
+  // only a ratio of runs measured over the same stretch of time means anything.
   const pairs = targets.filter((s) => s.floor).map((s) => [byId[s.floor], s]);
   const unpaired = targets.filter((s) => !s.floor && !pairs.some(([floor]) => floor?.id === s.id));
   for (let rep = 1; rep <= plan.reps; rep++) {
     for (const conns of plan.conns) {
       for (const [floor, product] of pairs) {
-        for (const s of rep % 2 ? [floor, product] : [product, floor]) if (s) await measure(s, conns, rep, plan.seconds);
+        if (floor && plan.slices > 1) await measurePair(floor, product, conns, rep, plan.seconds, plan.slices);
+        else for (const s of rep % 2 ? [floor, product] : [product, floor]) if (s) await measure(s, conns, rep, plan.seconds);
       }
       for (const s of unpaired) await measure(s, conns, rep, plan.seconds);
     }
@@ -382,5 +432,27 @@ function machineInfo() {
     miniflare: version("miniflare"),
     wrk: wrkVersion(),
     loadStart: LOAD_START,
+  };
+}
+
+/** One side of a sliced pair: its wrk results as one (counts summed, latency the median over slices). */
+function merged(results) {
+  const sum = (pick) => results.reduce((n, r) => n + pick(r), 0);
+  const add = (pick) => {
+    const total = {};
+    for (const r of results) for (const [k, v] of Object.entries(pick(r) ?? {})) total[k] = (total[k] ?? 0) + v;
+    return total;
+  };
+  const requests = sum((r) => r.requests);
+  const durationS = sum((r) => r.durationS);
+  const latency = (name) => median(results.map((r) => r.latencyMs[name]));
+  return {
+    requests,
+    durationS,
+    rps: requests / durationS,
+    latencyMs: { mean: latency("mean"), p50: latency("p50"), p90: latency("p90"), p99: latency("p99"), max: Math.max(...results.map((r) => r.latencyMs.max)) },
+    statuses: add((r) => r.statuses),
+    errors: add((r) => r.errors),
+    exhausted: sum((r) => r.exhausted ?? 0),
   };
 }
