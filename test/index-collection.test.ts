@@ -177,21 +177,19 @@ describe("grant-index collection (SPEC §14)", () => {
     await token(client, { grant_type: "client_credentials", scope: "underway" }, SHORT);
     clock.advance(120_000 + COLLECTION_SLACK_MS); // every token expired: collectable
     // Hold the next request of the key after it saw "indexed" and before its transaction.
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    let reached!: () => void;
-    const atMint = new Promise<void>((resolve) => (reached = resolve));
+    const gate = Promise.withResolvers<void>();
+    const atMint = Promise.withResolvers<void>();
     const mint = TokenAnswers.prototype.mint;
     const held = vi.spyOn(TokenAnswers.prototype, "mint").mockImplementationOnce(async function (this: TokenAnswers, ...args) {
-      reached();
-      await gate;
+      atMint.resolve();
+      await gate.promise;
       return mint.apply(this, args);
     });
     try {
       const pending = tokenRequest(client, { grant_type: "client_credentials", scope: "underway" }, SHORT);
-      await atMint;
+      await atMint.promise;
       expect(await runDurableObjectAlarm(grantStub(key))).toBe(true);
-      release();
+      gate.resolve();
       expect((await pending).status).toBe(200);
     } finally {
       held.mockRestore();
@@ -206,14 +204,12 @@ describe("grant-index collection (SPEC §14)", () => {
     await token(client, { grant_type: "client_credentials", scope: "leaving" }, SHORT);
     clock.advance(120_000 + COLLECTION_SLACK_MS); // every token expired: collectable
     // Hold the registry's answer to the leave, so the requests below arrive mid-leave.
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    let reached!: () => void;
-    const atLeave = new Promise<void>((resolve) => (reached = resolve));
+    const gate = Promise.withResolvers<void>();
+    const atLeave = Promise.withResolvers<void>();
     const leave = RegistryObject.prototype.leaveGrantIndex;
     const held = vi.spyOn(RegistryObject.prototype, "leaveGrantIndex").mockImplementationOnce(async function (this: RegistryObject, objectId) {
-      reached();
-      await gate;
+      atLeave.resolve();
+      await gate.promise;
       return leave.call(this, objectId);
     });
     // The burst has reached the object once the Worker has called its stub ten times and the
@@ -222,18 +218,16 @@ describe("grant-index collection (SPEC §14)", () => {
     const objectId = grantStub(key).id.toString();
     const namespace = Object.getPrototypeOf(bindings.GRANTS) as DurableObjectNamespace<GrantObject>;
     let dispatched = 0;
-    let allDispatched!: () => void;
-    const sent = new Promise<void>((resolve) => (allDispatched = resolve));
+    const sent = Promise.withResolvers<void>();
     const get = namespace.get;
     const counted = vi.spyOn(namespace, "get").mockImplementation(function (this: DurableObjectNamespace<GrantObject>, id, options) {
-      if (id.toString() === objectId && ++dispatched === 10) allDispatched();
+      if (id.toString() === objectId && ++dispatched === 10) sent.resolve();
       return get.call(this, id, options);
     });
-    let joined!: () => void;
-    const joinedMidLeave = new Promise<void>((resolve) => (joined = resolve));
+    const joinedMidLeave = Promise.withResolvers<void>();
     const indexGrant = RegistryObject.prototype.indexGrant;
     const joins = vi.spyOn(RegistryObject.prototype, "indexGrant").mockImplementation(function (this: RegistryObject, registration) {
-      joined();
+      joinedMidLeave.resolve();
       return indexGrant.call(this, registration);
     });
     const turns = async (n: number) => {
@@ -241,10 +235,10 @@ describe("grant-index collection (SPEC §14)", () => {
     };
     try {
       const check = runDurableObjectAlarm(grantStub(key));
-      await atLeave;
+      await atLeave.promise;
       const burst = Array.from({ length: 10 }, () => tokenRequest(client, { grant_type: "client_credentials", scope: "leaving" }, SHORT));
-      await Promise.race([joinedMidLeave, sent.then(() => turns(20))]);
-      release();
+      await Promise.race([joinedMidLeave.promise, sent.promise.then(() => turns(20))]);
+      gate.resolve();
       expect(await check).toBe(true);
       const answers = await Promise.all(burst);
       expect(answers.map((a) => a.status)).toEqual(Array(10).fill(200));
