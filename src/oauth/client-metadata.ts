@@ -2,6 +2,7 @@ import { MAX_LIFETIME } from "../config/config";
 import { invalidClientMetadata, OAuthError } from "../protocol/errors";
 import type { ClientMetadata } from "../registry/client-record";
 import { hasControlCharacters } from "../text/characters";
+import { isJsonObject, isStringArray } from "../text/json-value";
 import { ACCESS_TOKEN_FORMATS } from "../tokens/generator";
 import { SUPPORTED_GRANT_TYPES } from "./grant-types";
 import { redirectUriProblem } from "./redirect-uri";
@@ -18,10 +19,8 @@ const CONFIDENTIAL_ONLY = ["password", "client_credentials"];
  * ignore metadata it does not understand); known ones must have the right shape.
  */
 export function parseClientMetadata(body: unknown): ClientMetadata {
-  if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    throw invalidClientMetadata("the request body must be a JSON object");
-  }
-  const fields = body as Record<string, unknown>;
+  if (!isJsonObject(body)) throw invalidClientMetadata("the request body must be a JSON object");
+  const fields = body;
   const grants = grantTypes(fields.grant_types);
   const authMethod = tokenEndpointAuthMethod(fields.token_endpoint_auth_method);
   if (authMethod === "none") {
@@ -59,7 +58,7 @@ function clientName(value: unknown): string {
 }
 
 function grantTypes(value: unknown): string[] {
-  if (!Array.isArray(value) || value.length === 0 || !value.every((item) => typeof item === "string")) {
+  if (!isStringArray(value) || value.length === 0) {
     throw invalidClientMetadata(
       `grant_types is required: a non-empty array of ${SUPPORTED_GRANT_TYPES.map((g) => `"${g}"`).join(", ")}`,
     );
@@ -70,7 +69,7 @@ function grantTypes(value: unknown): string[] {
       `grant type ${JSON.stringify(unsupported).slice(0, 80)} is not supported; use ${SUPPORTED_GRANT_TYPES.join(", ")}`,
     );
   }
-  return [...new Set(value as string[])];
+  return [...new Set(value)];
 }
 
 function tokenFormat(value: unknown): { access_token_format?: string } {
@@ -113,14 +112,14 @@ const redirectError = (description: string): OAuthError => new OAuthError("inval
 
 function redirectUris(value: unknown, field: string): string[] {
   if (value === undefined || value === null) return [];
-  if (!Array.isArray(value) || value.length > MAX_REDIRECT_URIS || !value.every((uri) => typeof uri === "string")) {
+  if (!isStringArray(value) || value.length > MAX_REDIRECT_URIS) {
     throw redirectError(`${field} must be an array of at most ${MAX_REDIRECT_URIS} strings`);
   }
-  for (const uri of value as string[]) {
+  for (const uri of value) {
     const problem = redirectUriProblem(uri);
     if (problem) throw redirectError(`redirect URI ${JSON.stringify(uri.slice(0, 80))} ${problem}`);
   }
-  return [...new Set(value as string[])];
+  return [...new Set(value)];
 }
 
 function flag<N extends string>(name: N, value: unknown): Partial<Record<N, boolean>> {

@@ -1,5 +1,6 @@
 import { isStorableUserName, MAX_USER_NAME_BYTES, type NewUser, type UserChanges, type UserRecord } from "../registry/user-record";
 import { hasControlCharacters } from "../text/characters";
+import { isJsonObject } from "../text/json-value";
 import { invalidValue, ScimError } from "./errors";
 
 /** A validated SCIM User creation (RFC 7643 §4.1): the registry's NewUser, password still in clear for hashing. */
@@ -11,10 +12,6 @@ export type UserPatch = Omit<UserChanges, "password"> & { password?: string };
 const MAX_LENGTH = 256;
 const NAME_PARTS = ["formatted", "familyName", "givenName", "middleName", "honorificPrefix", "honorificSuffix"];
 const PATCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 function text(value: unknown, attribute: string, max = MAX_LENGTH): string {
   if (typeof value !== "string" || value.trim() === "" || value.length > max || hasControlCharacters(value)) {
@@ -42,7 +39,7 @@ function active(value: unknown): boolean {
 }
 
 function name(value: unknown): Record<string, string> {
-  if (!isObject(value)) throw invalidValue("name must be an object");
+  if (!isJsonObject(value)) throw invalidValue("name must be an object");
   const result: Record<string, string> = {};
   for (const [part, partValue] of Object.entries(value)) {
     if (!NAME_PARTS.includes(part)) throw invalidValue(`name.${part.slice(0, 40)} is not a SCIM name attribute`);
@@ -54,7 +51,7 @@ function name(value: unknown): Record<string, string> {
 function emails(value: unknown): NonNullable<UserRecord["emails"]> {
   if (!Array.isArray(value) || value.length > 20) throw invalidValue("emails must be an array of at most 20 entries");
   return value.map((entry) => {
-    if (!isObject(entry)) throw invalidValue("each email must be an object with a value");
+    if (!isJsonObject(entry)) throw invalidValue("each email must be an object with a value");
     const email = text(entry.value, "emails.value");
     if (!/^[^@\s]+@[^@\s]+$/.test(email)) throw invalidValue("emails.value must be an e-mail address");
     return {
@@ -66,7 +63,7 @@ function emails(value: unknown): NonNullable<UserRecord["emails"]> {
 }
 
 export function parseUserInput(body: unknown): UserInput {
-  if (!isObject(body)) throw new ScimError(400, "the request body must be a JSON object", "invalidSyntax");
+  if (!isJsonObject(body)) throw new ScimError(400, "the request body must be a JSON object", "invalidSyntax");
   return {
     userName: userName(body.userName),
     password: password(body.password),
@@ -78,7 +75,7 @@ export function parseUserInput(body: unknown): UserInput {
 
 /** RFC 7644 §3.5.2 PatchOp, for the attributes this server lets change. */
 export function parseUserPatch(body: unknown): UserPatch {
-  if (!isObject(body) || !Array.isArray(body.Operations) || body.Operations.length === 0) {
+  if (!isJsonObject(body) || !Array.isArray(body.Operations) || body.Operations.length === 0) {
     throw new ScimError(400, "the body must be a PatchOp with a non-empty Operations array", "invalidSyntax");
   }
   if (body.schemas !== undefined && (!Array.isArray(body.schemas) || !body.schemas.includes(PATCH_SCHEMA))) {
@@ -86,7 +83,7 @@ export function parseUserPatch(body: unknown): UserPatch {
   }
   const patch: UserPatch = {};
   for (const operation of body.Operations) {
-    if (!isObject(operation) || typeof operation.op !== "string") throw new ScimError(400, "each operation needs an op", "invalidSyntax");
+    if (!isJsonObject(operation) || typeof operation.op !== "string") throw new ScimError(400, "each operation needs an op", "invalidSyntax");
     const op = operation.op.toLowerCase();
     if (op !== "replace" && op !== "add" && op !== "remove") throw new ScimError(400, `unknown op "${operation.op.slice(0, 20)}"`, "invalidSyntax");
     if (operation.path !== undefined && typeof operation.path !== "string") throw new ScimError(400, "path must be a string", "invalidPath");
@@ -94,7 +91,7 @@ export function parseUserPatch(body: unknown): UserPatch {
       if (operation.path === undefined) throw new ScimError(400, "remove needs a path", "noTarget");
       applyRemove(patch, parsePath(operation.path));
     } else if (operation.path === undefined) {
-      if (!isObject(operation.value)) throw invalidValue("an operation without a path needs an object value");
+      if (!isJsonObject(operation.value)) throw invalidValue("an operation without a path needs an object value");
       for (const [attribute, value] of Object.entries(operation.value)) applySet(patch, parsePath(attribute), value);
     } else {
       applySet(patch, parsePath(operation.path), operation.value);
