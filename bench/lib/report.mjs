@@ -68,16 +68,28 @@ function summarise(runs) {
   };
 }
 
-/** Ratio to the floor: paired by repetition where both ran in it (median), else medians' ratio. */
-function ratioOf(runs, floorRuns) {
+/** The ratio of each repetition to the floor's run of that repetition; empty unless every run has one. */
+function pairedRatios(runs, floorRuns) {
   const paired = runs
     .map((r) => {
       const floor = floorRuns.find((fr) => fr.rep === r.rep && fr.seconds === r.seconds);
       return floor ? r.rps / floor.rps : NaN;
     })
     .filter(Number.isFinite);
-  if (paired.length === runs.length && paired.length > 0) return median(paired);
+  return paired.length === runs.length ? paired : [];
+}
+
+/** Ratio to the floor: paired by repetition where both ran in it (median), else medians' ratio. */
+function ratioOf(runs, floorRuns) {
+  const paired = pairedRatios(runs, floorRuns);
+  if (paired.length > 0) return median(paired);
   return median(runs.map((r) => r.rps)) / median(floorRuns.map((r) => r.rps));
+}
+
+/** " (lowest–highest)" of the paired ratios, when there are several: how far one repetition alone could be off. */
+function ratioRange(runs, floorRuns) {
+  const paired = pairedRatios(runs, floorRuns);
+  return paired.length > 1 ? ` (${f(Math.min(...paired), 2)}–${f(Math.max(...paired), 2)})` : "";
 }
 
 function costPerMillion(ops, cpuMs) {
@@ -120,7 +132,7 @@ export function report(results, byId) {
 
   // Throughput.
   push("## Throughput and latency", "");
-  push("| scenario | conns | req/s | p50 ms | p99 ms | CPU ms/req | peak RSS MiB | errors (5xx) | floor | product / floor (req/s) | SPEC §9 target | floor / product (CPU ms/req) |");
+  push("| scenario | conns | req/s | p50 ms | p99 ms | CPU ms/req | peak RSS MiB | errors (5xx) | floor | product / floor (req/s; range over repetitions) | SPEC §9 target | floor / product (CPU ms/req) |");
   push("|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---|---:|");
   for (const id of ids) {
     const s = byId[id];
@@ -133,7 +145,7 @@ export function report(results, byId) {
       let cpuRatio = "";
       if (s.floor && runsOf(s.floor, c).length) {
         const r = ratioOf(rs, runsOf(s.floor, c));
-        ratio = f(r, 2);
+        ratio = f(r, 2) + ratioRange(rs, runsOf(s.floor, c));
         if (s.target) target = `≥ ${s.target.toFixed(2)} ${r >= s.target ? "✅ met" : "❌ missed"}`;
         cpuRatio = f(summarise(runsOf(s.floor, c)).cpu / m.cpu, 2);
       }
