@@ -167,10 +167,9 @@ try {
     const request = await scenario.request({ run, conns, seconds });
     await sleep(150);
     const counting = await startCounting(worker);
-    const hostBefore = process.cpuUsage();
     const result = await runWrk({ url: worker.url, connections: conns, seconds, request });
     await sleep(300); // let in-flight requests finish and the SQLite row counters settle
-    return record(scenario, conns, rep, seconds, result, counting, process.cpuUsage(hostBefore));
+    return record(scenario, conns, rep, seconds, result, counting);
   }
 
   /**
@@ -192,11 +191,11 @@ try {
       }
     }
     await sleep(300);
-    for (const side of sides) await record(side.scenario, conns, rep, seconds, merged(side.results), side.counting, null);
+    for (const side of sides) await record(side.scenario, conns, rep, seconds, merged(side.results), side.counting);
   }
 
   /** The figures of one run (or one side of a sliced pair) from its wrk result and what was counted since `counting`. */
-  async function record(scenario, conns, rep, seconds, result, { before, cpuBefore }, host) {
+  async function record(scenario, conns, rep, seconds, result, { before, cpuBefore }) {
     const worker = workers[scenario.worker];
     const key = `${scenario.id}@${conns}`;
     const after = worker.counters ? await worker.counters() : {};
@@ -218,7 +217,6 @@ try {
       requests: result.requests,
       served,
       cpuMsPerRequest: served ? cpu / served : NaN,
-      hostCpuMs: host ? (host.user + host.system) / 1000 : NaN,
       peakRssMiB: peakRssMiB(worker.pid),
       statuses,
       fiveXx,
