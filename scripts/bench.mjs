@@ -95,6 +95,9 @@ try {
     product: join(PRODUCT, "wrangler.toml"),
     "floor-kv": join(ROOT, "bench", "floors", "kv-read", "wrangler.toml"),
     "floor-do": join(ROOT, "bench", "floors", "do-kv", "wrangler.toml"),
+    // The same Worker in a process of its own: a scenario measured beside floor (b) must not share
+    // its process, whose CPU and counters each run is charged by.
+    "floor-do-stored": join(ROOT, "bench", "floors", "do-kv", "wrangler.toml"),
     hello: join(ROOT, "bench", "floors", "hello-hono", "wrangler.toml"),
   };
   const list = scenarios(dummyContext());
@@ -173,19 +176,20 @@ try {
   }
 
   /**
-   * A target beside its floor, in `slices` slices each, alternating ABBA (A B, B A, A B, …), so
-   * both are measured over the same stretch of time and a drift of the machine's speed falls on
-   * both alike. Each side's figures are its slices together (latency: the median over slices).
+   * A target beside its floor (and any context scenario measured `besides` it), in `slices` slices
+   * each, the order rotating from slice to slice (for two: A B, B A, A B, …), so all are measured
+   * over the same stretch of time and a drift of the machine's speed falls on all alike. Each
+   * side's figures are its slices together (latency: the median over slices).
    */
-  async function measurePair(floor, product, conns, rep, seconds, slices) {
-    const sides = [floor, product].map((scenario) => ({ scenario, worker: workers[scenario.worker], results: [] }));
+  async function measureTogether(scenarios, conns, rep, seconds, slices) {
+    const sides = scenarios.map((scenario) => ({ scenario, worker: workers[scenario.worker], results: [] }));
     const run = newRun();
     for (const side of sides) await warm(side.scenario, conns, run);
     await sleep(150);
     for (const side of sides) side.counting = await startCounting(side.worker);
     const sliceSeconds = seconds / slices;
     for (let i = 0; i < slices; i++) {
-      for (const side of (rep + i) % 2 ? sides : [...sides].reverse()) {
+      for (const side of rotated(sides, rep + i)) {
         const request = await side.scenario.request({ run: `${run}s${i}`, conns, seconds: sliceSeconds });
         side.results.push(await runWrk({ url: side.worker.url, connections: conns, seconds: sliceSeconds, request }));
       }
@@ -234,16 +238,18 @@ try {
 
   const targets = all.filter((s) => s.group === "target");
   const context = all.filter((s) => s.group === "context");
-  // Each target scenario beside its floor, in alternating slices (measurePair), the order flipping
+  // Each target scenario beside its floor, in alternating slices (measureTogether), the order flipping
   // every repetition: this machine's speed drifts by ±20 % within seconds to tens of seconds, so
   // only a ratio of runs measured over the same stretch of time means anything.
-  const pairs = targets.filter((s) => s.floor).map((s) => [byId[s.floor], s]);
-  const unpaired = targets.filter((s) => !s.floor && !pairs.some(([floor]) => floor?.id === s.id));
+  // A scenario `besides` another runs in that one's group, when both were chosen.
+  const heads = targets.filter((s) => s.floor && !(s.besides && byId[s.besides]));
+  const groups = heads.map((s) => [byId[s.floor], s, ...targets.filter((o) => o.besides === s.id)].filter(Boolean));
+  const unpaired = targets.filter((s) => !s.floor && !groups.some((group) => group[0].id === s.id));
   for (let rep = 1; rep <= plan.reps; rep++) {
     for (const conns of plan.conns) {
-      for (const [floor, product] of pairs) {
-        if (floor && plan.slices > 1) await measurePair(floor, product, conns, rep, plan.seconds, plan.slices);
-        else for (const s of rep % 2 ? [floor, product] : [product, floor]) if (s) await measure(s, conns, rep, plan.seconds);
+      for (const group of groups) {
+        if (group.length > 1 && plan.slices > 1) await measureTogether(group, conns, rep, plan.seconds, plan.slices);
+        else for (const s of rotated(group, rep - 1)) await measure(s, conns, rep, plan.seconds);
       }
       for (const s of unpaired) await measure(s, conns, rep, plan.seconds);
     }
@@ -453,4 +459,10 @@ function merged(results) {
     errors: add((r) => r.errors),
     exhausted: sum((r) => r.exhausted ?? 0),
   };
+}
+
+/** `items` rotated left by `by` (for two items: as given, then swapped, then as given, …). */
+function rotated(items, by) {
+  const k = by % items.length;
+  return [...items.slice(k), ...items.slice(0, k)];
 }

@@ -155,6 +155,27 @@ export function report(results, byId) {
   }
   push("");
 
+  // Context floors measured in the same slices as a target: the target against them too.
+  const besides = ids.filter((id) => byId[id].besides && ids.includes(byId[id].besides));
+  if (besides.length) {
+    push("### Beside a context floor", "");
+    push("A context floor measured in the same slices as a target and its floor (paired by repetition, like the rows above): how much of the gap to the SPEC §9 floor the context floor already shows, and how the product compares with it.", "");
+    push("| context floor | conns | it / its floor (req/s) | product scenario | product / it (req/s) |");
+    push("|---|---:|---:|---|---:|");
+    for (const id of besides) {
+      const s = byId[id];
+      for (const c of conns) {
+        const own = runsOf(id, c);
+        const host = runsOf(s.besides, c);
+        if (own.length === 0 || host.length === 0) continue;
+        const toFloor = runsOf(s.floor, c);
+        const vsFloor = toFloor.length ? f(ratioOf(own, toFloor), 2) + ratioRange(own, toFloor) : "";
+        push(`| ${s.title} | ${c} | ${vsFloor} | ${byId[s.besides].title} | ${f(ratioOf(host, own), 2)}${ratioRange(host, own)} |`);
+      }
+    }
+    push("");
+  }
+
   // Operations.
   push("## Operations per request (counted at the bindings)", "");
   push("Counted by the bench build's wrapper around the Worker's bindings (bench/lib/instrument.js), over every request of the scenario's runs; SQLite rows as workerd's `cursor.rowsWritten` / `rowsRead` report them.", "");

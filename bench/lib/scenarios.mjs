@@ -30,6 +30,8 @@ export function scenarios(ctx) {
     // Floors of SPEC §9, and the hello-world ceiling.
     { id: "floor-kv", title: "floor (a): 1 KV read", short: "(a) 1 KV read", worker: "floor-kv", group: "target", request: () => introspection(tokens.opaque, clientAuth) },
     { id: "floor-do-hot", title: "floor (b): 1 DO call + 2 KV writes, one object", short: "(b) DO + 2 KV writes, one object", worker: "floor-do", group: "target", request: () => ({ ...hot, path: "/hot" }) },
+    // Context, measured beside cc-hot and its floor in the same slices: what one SQLite commit per request costs.
+    { id: "floor-do-hot-stored", title: "context: floor (b) + one SQLite transaction (replace one row), one object", short: "(b) + 1 SQLite transaction", worker: "floor-do-stored", group: "target", floor: "floor-do-hot", besides: "cc-hot", request: () => ({ ...hot, path: "/hot-stored" }) },
     { id: "floor-do-new", title: "floor (b): 1 DO call + 2 KV writes, new object per request", short: "(b) DO + 2 KV writes, new object", worker: "floor-do", group: "target", request: ({ run }) => ({ ...fresh(run), path: "/new" }) },
     { id: "floor-kv-bulk", title: "context: 1 bulk KV read of 2 keys (the shape of the token-status read)", short: "1 bulk read of 2 keys", worker: "floor-kv", group: "context", request: () => ({ ...introspection(tokens.opaque, clientAuth), path: "/bulk" }) },
     { id: "hello", title: "floor (c): hello-world Hono, no storage", worker: "hello", group: "context", request: () => ({ ...hot, path: "/" }) },
