@@ -198,7 +198,7 @@ try {
     for (const side of sides) await record(side.scenario, conns, rep, seconds, merged(side.results), side.counting);
   }
 
-  /** The figures of one run (or one side of a sliced pair) from its wrk result and what was counted since `counting`. */
+  /** The figures of one run (or one side of a sliced group) from its wrk result and what was counted since `counting`. */
   async function record(scenario, conns, rep, seconds, result, { before, cpuBefore }) {
     const worker = workers[scenario.worker];
     const key = `${scenario.id}@${conns}`;
@@ -238,9 +238,9 @@ try {
 
   const targets = all.filter((s) => s.group === "target");
   const context = all.filter((s) => s.group === "context");
-  // Each target scenario beside its floor, in alternating slices (measureTogether), the order flipping
-  // every repetition: this machine's speed drifts by ±20 % within seconds to tens of seconds, so
-  // only a ratio of runs measured over the same stretch of time means anything.
+  // Each target scenario beside its floor, in slices that take turns (measureTogether), the order
+  // rotating from slice to slice: this machine's speed drifts by ±20 % within seconds to tens of
+  // seconds, so only a ratio of runs measured over the same stretch of time means anything.
   // A scenario `besides` another runs in that one's group, when both were chosen.
   const heads = targets.filter((s) => s.floor && !(s.besides && byId[s.besides]));
   const groups = heads.map((s) => [byId[s.floor], s, ...targets.filter((o) => o.besides === s.id)].filter(Boolean));
@@ -439,7 +439,7 @@ function machineInfo() {
   };
 }
 
-/** One side of a sliced pair: its wrk results as one (counts summed, latency the median over slices). */
+/** One side of a sliced group: its wrk results as one (counts summed, latency the median over slices). */
 function merged(results) {
   const sum = (pick) => results.reduce((n, r) => n + pick(r), 0);
   const add = (pick) => {

@@ -124,7 +124,7 @@ export function report(results, byId) {
   );
   push(
     `Each Worker is bundled by \`wrangler deploy --dry-run --outdir\` and served by its own workerd process through Miniflare's API with a direct socket (no \`wrangler dev\` proxy), local Durable Object and KV storage in a temp directory. ` +
-      `wrk, 1 thread, keep-alive, on loopback. Target scenarios: ${plan.reps} × ${plan.seconds} s beside their floor${plan.slices > 1 ? `, in ${plan.slices} slices of ${plan.seconds / plan.slices} s alternating with the floor's (ABBA), so both share the same stretch of time` : ""}; medians (ratios paired by repetition; a sliced run's latency is the median over its slices); context scenarios: 1 × ${plan.contextSeconds} s. ` +
+      `wrk, 1 thread, keep-alive, on loopback. Target scenarios: ${plan.reps} × ${plan.seconds} s beside their floor${plan.slices > 1 ? `, in ${plan.slices} slices of ${plan.seconds / plan.slices} s taking turns with the floor's (and a context floor's, where one runs beside them), the order rotating from slice to slice, so all share the same stretch of time` : ""}; medians (ratios paired by repetition; a sliced run's latency is the median over its slices); context scenarios: 1 × ${plan.contextSeconds} s. ` +
       `CPU ms/req is the workerd process's utime+stime (/proc) over the requests it served — it includes Miniflare's local KV and Durable Object simulators, which run in the same process. Peak RSS is the process's VmHWM, reset before each run (it grows with the local storage the run has written). ` +
       "The last column is the floor's CPU ms/req over the product's: what the throughput ratio would be if both were CPU-bound; it moves much less than req/s when other work shares the 2 cores.",
     "",
