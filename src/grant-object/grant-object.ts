@@ -118,7 +118,7 @@ export class GrantObject extends DurableObject<Env> {
           publisher: this.publisher,
           minter: this.minter,
           tombstones: this.tombstones,
-          transactionSync: (body) => this.schema.write(body),
+          write: (body) => this.schema.write(body),
           transaction: (issue, at) => this.transaction(issue, at),
           raiseFence: (fence) => this.raiseFence(fence),
         },

@@ -18,7 +18,8 @@ export interface RefreshHost {
   publisher: Publisher;
   minter: TokenMinter;
   tombstones: Tombstones;
-  transactionSync<T>(body: () => T): T;
+  /** One transaction that may write (GrantSchema.write). */
+  write<T>(body: () => T): T;
   transaction(issue: { key: GrantKey; subject: string; issuer: string }, at: number): GrantTransaction;
   raiseFence(fence: Fence): Promise<void>;
 }
@@ -50,7 +51,7 @@ export async function refreshGrant(host: RefreshHost, request: RefreshRequest): 
   const access = await host.minter.access(generator, spec);
   const replacement = request.renewRefreshToken ? await host.minter.opaque("refresh") : null;
 
-  const outcome = host.transactionSync(() => {
+  const outcome = host.write(() => {
     // Checked again: another request may have used the token while this one was minting.
     const refresh = storage.rows.refreshByHash(request.refreshTokenHash);
     if (!refresh) return { again: true as const };
@@ -92,7 +93,7 @@ async function presentedAgain(host: RefreshHost, key: GrantKey, request: Refresh
     const retried = await retryAnswer(host, key, request, tombstone, at);
     if (retried) return success(retried);
   }
-  const writes = host.transactionSync(() => {
+  const writes = host.write(() => {
     const tx = host.transaction({ key, subject: "", issuer: "" }, at);
     tx.retirePair(host.storage.rows.ofFamily(tombstone.familyId));
     return tx.queueWrites();
@@ -124,7 +125,7 @@ async function retryAnswer(host: RefreshHost, key: GrantKey, request: RefreshReq
   const lifetime = Math.min(request.accessTokenLifetimeMs, successor.expiresAt - at);
   const spec = { key, subject, scope, issuer: request.issuer, issuedAt: at, expiresAt: at + lifetime };
   const minted = await host.minter.access(generator, spec);
-  const writes = host.transactionSync(() => {
+  const writes = host.write(() => {
     if (!rows.refreshById(successor.id)) return null;
     const tx = host.transaction({ key, subject, issuer: request.issuer }, at);
     rows.accessOfRefresh(successor.id).forEach((row) => tx.retireAccess(row));
