@@ -172,7 +172,7 @@ try {
     const counting = await startCounting(worker);
     const result = await runWrk({ url: worker.url, connections: conns, seconds, request });
     await sleep(300); // let in-flight requests finish and the SQLite row counters settle
-    return record(scenario, conns, rep, seconds, result, counting);
+    return recordRun(scenario, conns, rep, seconds, result, counting);
   }
 
   /**
@@ -195,11 +195,11 @@ try {
       }
     }
     await sleep(300);
-    for (const side of sides) await record(side.scenario, conns, rep, seconds, merged(side.results), side.counting);
+    for (const side of sides) await recordRun(side.scenario, conns, rep, seconds, merged(side.results), side.counting);
   }
 
   /** The figures of one run (or one side of a sliced group) from its wrk result and what was counted since `counting`. */
-  async function record(scenario, conns, rep, seconds, result, { before, cpuBefore }) {
+  async function recordRun(scenario, conns, rep, seconds, result, { before, cpuBefore }) {
     const worker = workers[scenario.worker];
     const key = `${scenario.id}@${conns}`;
     const after = worker.counters ? await worker.counters() : {};
