@@ -4,6 +4,7 @@ import { RegistryObject } from "../src/registry/registry-object";
 import { ADMIN_BASIC, basic, call, form, FORM_TYPE } from "./helpers/http";
 import { recordKv } from "./helpers/kv";
 import { passwordParams, registerClient } from "./helpers/oauth";
+import { base64url, hmacSha256 } from "./helpers/reference";
 
 async function tokenCall(headers: Record<string, string>, params: Record<string, string>) {
   return call("/oauth2/token", { method: "POST", headers: { ...FORM_TYPE, ...headers }, body: form(params) });
@@ -81,23 +82,18 @@ describe("unknown client ids (SPEC §14)", () => {
   it("ids keep their MAC scheme: first 8 bytes of HMAC(HMAC(TOKEN_SECRET, \"client-id-key/v1\"), random part)", async () => {
     // Computed here with WebCrypto alone, as the ids registered so far were made.
     const secret = "test-token-secret-0123456789-0123456789";
-    const hmac = async (key: BufferSource, data: BufferSource) =>
-      new Uint8Array(await crypto.subtle.sign("HMAC", await crypto.subtle.importKey("raw", key, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]), data));
-    const macKey = await hmac(new TextEncoder().encode(secret), new TextEncoder().encode("client-id-key/v1"));
+    const macKey = await hmacSha256(secret, "client-id-key/v1");
     const random = crypto.getRandomValues(new Uint8Array(16));
-    const bytes = new Uint8Array([...random, ...(await hmac(macKey, random)).subarray(0, 8)]);
-    const id = btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_");
+    const id = base64url(new Uint8Array([...random, ...(await hmacSha256(macKey, random)).subarray(0, 8)]));
     expect(await clientIdKind(secret, id)).toBe("issued");
     expect(await clientIdKind(secret, await newClientId(secret))).toBe("issued");
     // Ids made for a while with the key's base64url text as the HMAC key stay valid too.
-    const textKey = new TextEncoder().encode(btoa(String.fromCharCode(...macKey)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, ""));
-    const textBytes = new Uint8Array([...random, ...(await hmac(textKey, random)).subarray(0, 8)]);
-    expect(await clientIdKind(secret, btoa(String.fromCharCode(...textBytes)).replace(/\+/g, "-").replace(/\//g, "_"))).toBe("issued");
+    const textMac = await hmacSha256(base64url(macKey), random);
+    expect(await clientIdKind(secret, base64url(new Uint8Array([...random, ...textMac.subarray(0, 8)])))).toBe("issued");
   });
 
-
   /** A client id of the issued shape (32 base64url characters) whose MAC is wrong. */
-  const forged = () => btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(24)))).replace(/\+/g, "-").replace(/\//g, "_");
+  const forged = () => base64url(crypto.getRandomValues(new Uint8Array(24)));
 
   it("an id the server could not have issued never reaches the registry object, nor KV", async () => {
     const findClient = vi.spyOn(RegistryObject.prototype, "findClient"); // calls through

@@ -5,6 +5,7 @@ import { authorizeParams, exchangeCode, hiddenFields, newUser, pkce, redirectedT
 import { useTestClock } from "./helpers/clock";
 import { call, form, FORM_TYPE } from "./helpers/http";
 import { bindings, isActive, registerClient, tokenRequest, userParams } from "./helpers/oauth";
+import { base64url } from "./helpers/reference";
 
 /**
  * The login page (SPEC §10): fields and labels, the request carried in hidden fields, strict
@@ -397,7 +398,7 @@ describe("a successful login starts a browser session (SPEC §10)", () => {
     const bytes = Uint8Array.from(atob(value.replace(/-/g, "+").replace(/_/g, "/") + "==".slice(0, (4 - (value.length % 4)) % 4)), (c) => c.charCodeAt(0));
     expect(bytes.length).toBe(64);
     const hex = Array.from(bytes.subarray(0, 32), (b) => b.toString(16).padStart(2, "0")).join("");
-    const secret = btoa(String.fromCharCode(...bytes.subarray(32))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+    const secret = base64url(bytes.subarray(32));
     const stored = await runInDurableObject(bindings.SESSIONS.get(bindings.SESSIONS.idFromString(hex)), (_o: SessionObject, state) =>
       JSON.stringify(state.storage.sql.exec("SELECT * FROM session").toArray()),
     );

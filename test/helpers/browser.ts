@@ -1,5 +1,6 @@
 import { ADMIN_BASIC, call, form, FORM_TYPE, type Vars } from "./http";
 import { createUser, uniqueName } from "./oauth";
+import { base64url } from "./reference";
 
 /**
  * A browser for the Workers tests: a cookie jar, and the steps of the authorization code flow
@@ -54,10 +55,6 @@ export async function pkce(): Promise<{ verifier: string; challenge: string }> {
   const verifier = base64url(crypto.getRandomValues(new Uint8Array(32)));
   const challenge = base64url(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier))));
   return { verifier, challenge };
-}
-
-function base64url(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
 export const REDIRECT_URI = "https://app.example/callback";
